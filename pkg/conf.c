@@ -1,0 +1,159 @@
+/* conf.c: jansson-based config getters with key-naming errors. */
+#include "conf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int conf_load(const char *buf, size_t len, const char *what, json_t **ret, struct cni_error *err)
+{
+	json_error_t je;
+	json_t *j;
+
+	j = json_loadb(buf, len, 0, &je);
+	if (!j)
+		return cni_fail(err, CNI_ERR_DECODE, -EINVAL, "error parsing %s: line %d column %d: %s", what,
+				je.line, je.column, je.text);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return cni_fail(err, CNI_ERR_DECODE, -EINVAL, "error parsing %s: not a JSON object", what);
+	}
+	*ret = j;
+	return 0;
+}
+
+static const json_t *lookup(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return v && !json_is_null(v) ? v : NULL;
+}
+
+static int type_error(struct cni_error *err, const char *where, const char *key, const char *type)
+{
+	return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s%s\" must be %s", strempty(where), key, type);
+}
+
+int conf_get_str(const json_t *o, const char *key, const char *where, const char **ret, struct cni_error *err)
+{
+	const json_t *v = lookup(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return type_error(err, where, key, "a string");
+	*ret = json_string_value(v);
+	return 0;
+}
+
+int conf_get_bool(const json_t *o, const char *key, const char *where, bool *ret, struct cni_error *err)
+{
+	const json_t *v = lookup(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return type_error(err, where, key, "true or false");
+	*ret = json_is_true(v);
+	return 0;
+}
+
+int conf_get_int(const json_t *o, const char *key, const char *where, long min, long max, long *ret,
+		 struct cni_error *err)
+{
+	const json_t *v = lookup(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s%s\" must be an integer in %ld..%ld",
+				strempty(where), key, min, max);
+	*ret = (long)json_integer_value(v);
+	return 0;
+}
+
+int conf_get_obj(const json_t *o, const char *key, const char *where, const json_t **ret, struct cni_error *err)
+{
+	const json_t *v = lookup(o, key);
+
+	*ret = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return type_error(err, where, key, "an object");
+	*ret = v;
+	return 0;
+}
+
+int conf_get_array(const json_t *o, const char *key, const char *where, const json_t **ret,
+		   struct cni_error *err)
+{
+	const json_t *v = lookup(o, key);
+
+	*ret = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return type_error(err, where, key, "an array");
+	*ret = v;
+	return 0;
+}
+
+int conf_get_addr(const json_t *o, const char *key, const char *where, struct ipnet_addr *ret,
+		  struct cni_error *err)
+{
+	const char *s = NULL;
+	int r;
+
+	r = conf_get_str(o, key, where, &s, err);
+	if (r < 0 || !s)
+		return r;
+	if (ipnet_addr_parse(s, ret) < 0)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s%s\": invalid IP address \"%s\"",
+				strempty(where), key, s);
+	return 1;
+}
+
+int conf_get_cidr(const json_t *o, const char *key, const char *where, struct ipnet *ret, struct cni_error *err)
+{
+	const char *s = NULL;
+	int r;
+
+	r = conf_get_str(o, key, where, &s, err);
+	if (r < 0 || !s)
+		return r;
+	if (ipnet_parse(s, false, ret) < 0)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s%s\": invalid CIDR \"%s\"",
+				strempty(where), key, s);
+	return 1;
+}
+
+int conf_parse_mac(const char *s, unsigned char ret[6])
+{
+	unsigned char m[6];
+
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + i * 3;
+		unsigned v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char c = p[k];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v |= (unsigned)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				v |= (unsigned)(c - 'A' + 10);
+			else
+				return -EINVAL;
+		}
+		if (i < 5 && p[2] != ':' && p[2] != '-')
+			return -EINVAL;
+		m[i] = (unsigned char)v;
+	}
+	memcpy(ret, m, 6);
+	return 0;
+}

@@ -1,0 +1,360 @@
+/* ipam.c: exec of the delegated IPAM plugin and ConfigureIface-style application. */
+#include "ipam.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "link.h"
+#include "nl.h"
+#include "route.h"
+
+extern char **environ;
+
+#define DELEGATE_OUT_MAX (1u << 20)
+
+int ipam_type(const struct cni_args *a, const char **ret, struct cni_error *err)
+{
+	const json_t *ipam = NULL;
+	const char *type = NULL;
+	int r;
+
+	r = conf_get_obj(a->conf, "ipam", NULL, &ipam, err);
+	if (r < 0)
+		return r;
+	if (ipam) {
+		r = conf_get_str(ipam, "type", "ipam.", &type, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = type && *type ? type : NULL;
+	return 0;
+}
+
+static int find_plugin(const struct cni_args *a, const char *type, char *buf, size_t len, struct cni_error *err)
+{
+	const char *p = a->path;
+
+	if (strchr(type, '/') || strcmp(type, ".") == 0 || strcmp(type, "..") == 0)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "invalid plugin name \"%s\" in \"ipam.type\"",
+				type);
+	if (!p)
+		return cni_fail(err, CNI_ERR_INVALID_ENV, -EINVAL,
+				"CNI_PATH is not set: it is needed to find the IPAM plugin \"%s\"", type);
+	while (*p) {
+		const char *end = strchrnul(p, ':');
+		struct stat st;
+
+		if (end > p && snprintf(buf, len, "%.*s/%s", (int)(end - p), p, type) < (int)len &&
+		    stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+		p = *end ? end + 1 : end;
+	}
+	return cni_fail(err, CNI_ERR_INVALID_CONFIG, -ENOENT, "failed to find IPAM plugin \"%s\" in CNI_PATH %s",
+			type, a->path);
+}
+
+/* environ with CNI_COMMAND replaced. */
+static char **delegate_env(const char *command, char *slot)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "CNI_COMMAND=", 12) != 0)
+			env[k++] = environ[i];
+	snprintf(slot, 32, "CNI_COMMAND=%s", command);
+	env[k] = slot;
+	return env;
+}
+
+static int spawn(const char *path, char **env, int in_fd, int out_fd, pid_t *ret_pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t def;
+	char *argv[] = {(char *)path, NULL};
+	int r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	/* A binary being replaced right now is busy for a moment (cni PR #763): retry. */
+	for (int tries = 0;; tries++) {
+		r = posix_spawn(ret_pid, path, &fa, &attr, argv, env);
+		if (r != ETXTBSY || tries >= 5)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+	}
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return -r;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negerrno();
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, char **ret, size_t *ret_len)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *g = cap < DELEGATE_OUT_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!g) {
+				free(buf);
+				return -EFBIG;
+			}
+			buf = g;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = negerrno();
+
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* Runs the delegate; *ret_out holds its stdout, *ret_status its wait status. */
+static int run_delegate(const struct cni_args *a, const char *path, const char *command, char **ret_out,
+			size_t *ret_len, int *ret_status, struct cni_error *err)
+{
+	_cleanup_close_ int in_r = -EBADF, in_w = -EBADF, out_r = -EBADF, out_w = -EBADF;
+	_cleanup_free_ char **env = NULL;
+	char slot[32];
+	int p[2], r, status;
+	pid_t pid;
+
+	env = delegate_env(command, slot);
+	if (!env)
+		return cni_fail(err, CNI_ERR_INTERNAL, -ENOMEM, "out of memory");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, negerrno(), "pipe");
+	in_r = p[0];
+	in_w = p[1];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, negerrno(), "pipe");
+	out_r = p[0];
+	out_w = p[1];
+	r = spawn(path, env, in_r, out_w, &pid);
+	if (r < 0)
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "failed to execute %s", path);
+	closep(&in_r);
+	in_r = -EBADF;
+	closep(&out_w);
+	out_w = -EBADF;
+	/* A delegate that stops reading early is judged by its exit status, not by EPIPE. */
+	(void)write_all(in_w, a->stdin_data, a->stdin_len);
+	closep(&in_w);
+	in_w = -EBADF;
+	r = read_all(out_r, ret_out, ret_len);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return cni_fail_errno(err, CNI_ERR_INTERNAL, negerrno(), "waiting for %s", path);
+	if (r < 0)
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "reading the output of %s", path);
+	*ret_status = status;
+	return 0;
+}
+
+/* The delegate failed: pass its error object through unchanged, or describe the failure. */
+static int delegate_failed(const char *type, const char *out, int status, struct cni_error *err)
+{
+	_cleanup_json_ json_t *j = json_loads(out, 0, NULL);
+	const json_t *code = json_object_get(j, "code");
+
+	if (json_is_integer(code) && json_integer_value(code) > 0) {
+		cni_error_set(err, (unsigned)json_integer_value(code), json_string_value(json_object_get(j, "msg")),
+			      json_string_value(json_object_get(j, "details")));
+		return -EIO;
+	}
+	if (WIFSIGNALED(status))
+		return cni_fail(err, CNI_ERR_INTERNAL, -EIO, "IPAM plugin %s killed by signal %d", type,
+				WTERMSIG(status));
+	return cni_fail(err, CNI_ERR_INTERNAL, -EIO, "IPAM plugin %s failed with exit status %d: %.300s", type,
+			WEXITSTATUS(status), out);
+}
+
+int ipam_exec(const struct cni_args *a, const char *type, enum cni_cmd cmd, struct cni_result *ret,
+	      struct cni_error *err)
+{
+	static const char *const names[] = {[CNI_CMD_ADD] = "ADD", [CNI_CMD_DEL] = "DEL",
+					    [CNI_CMD_CHECK] = "CHECK", [CNI_CMD_GC] = "GC",
+					    [CNI_CMD_STATUS] = "STATUS"};
+	_cleanup_free_ char *out = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	char path[4096], what[128];
+	size_t len = 0;
+	int r, status;
+
+	if ((unsigned)cmd >= ELEMENTSOF(names) || !names[cmd])
+		return -EINVAL;
+	r = find_plugin(a, type, path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	r = run_delegate(a, path, names[cmd], &out, &len, &status, err);
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return delegate_failed(type, out, status, err);
+	if (cmd != CNI_CMD_ADD || !ret)
+		return 0;
+	j = json_loadb(out, len, 0, NULL);
+	snprintf(what, sizeof(what), "IPAM plugin %s", type);
+	if (!j)
+		return cni_fail(err, CNI_ERR_DECODE, -EINVAL, "%s: its result is not JSON: %.200s", what, out);
+	return cni_result_parse(j, a->version, what, ret, err);
+}
+
+/* ---- applying a result ---- */
+
+void ipam_route_gw(const struct cni_result *res, const struct cni_route *rt, struct ipnet_addr *ret)
+{
+	*ret = rt->gw;
+	if (ret->family)
+		return;
+	for (size_t i = 0; i < res->n_ips; i++)
+		if (res->ips[i].gateway.family == rt->dst.ip.family) {
+			*ret = res->ips[i].gateway;
+			return;
+		}
+}
+
+static bool ip_on_iface(const struct cni_ip *ip, int iface)
+{
+	return ip->iface < 0 || ip->iface == iface;
+}
+
+static int apply_addrs(struct nl *nl, const struct cni_result *res, const struct ipam_apply_opts *o,
+		       struct cni_error *err)
+{
+	for (size_t i = 0; i < res->n_ips; i++) {
+		char buf[IPNET_STRLEN];
+		int r;
+
+		if (!ip_on_iface(&res->ips[i], o->iface))
+			continue;
+		r = addr_add(nl, o->ifindex, &res->ips[i].address, !o->dad);
+		if (r < 0 && r != -EEXIST)
+			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(nl), "failed to add IP address %s",
+					       ipnet_fmt(&res->ips[i].address, buf));
+	}
+	return 0;
+}
+
+static int wait_dad(struct nl *nl, const struct ipam_apply_opts *o, struct cni_error *err)
+{
+	_cleanup_nl_ struct nl *sub = NULL;
+	struct ipnet failed;
+	char buf[IPNET_STRLEN];
+	int r;
+
+	r = nl_open_in(o->ns_fd, &sub);
+	if (r < 0)
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "cannot watch IPv6 duplicate address detection");
+	r = addr_wait_dad(nl, sub, o->ifindex, o->dad_timeout_ms, &failed);
+	if (r == -EADDRNOTAVAIL)
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "IPv6 duplicate address detection failed for %s",
+				ipnet_fmt(&failed, buf));
+	if (r == -ETIMEDOUT)
+		return cni_fail(err, CNI_ERR_TRY_AGAIN, r,
+				"IPv6 duplicate address detection did not finish within %d ms", o->dad_timeout_ms);
+	if (r < 0)
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "waiting for IPv6 duplicate address detection");
+	return 0;
+}
+
+static bool has_v6(const struct cni_result *res, int iface)
+{
+	for (size_t i = 0; i < res->n_ips; i++)
+		if (ip_on_iface(&res->ips[i], iface) && res->ips[i].address.ip.family == AF_INET6)
+			return true;
+	return false;
+}
+
+static int apply_routes(struct nl *nl, const struct cni_result *res, const struct ipam_apply_opts *o,
+			struct cni_error *err)
+{
+	for (size_t i = 0; i < res->n_routes; i++) {
+		const struct cni_route *rt = &res->routes[i];
+		struct route_spec spec = {
+			.dst = rt->dst, .oif = o->ifindex, .table = rt->table, .scope = rt->scope,
+			.priority = rt->priority, .mtu = rt->mtu, .advmss = rt->advmss,
+		};
+		char buf[IPNET_STRLEN];
+		int r;
+
+		ipam_route_gw(res, rt, &spec.gw);
+		r = route_add(nl, &spec);
+		if (r < 0 && r != -EEXIST)
+			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(nl), "failed to add route %s",
+					       ipnet_fmt(&rt->dst, buf));
+	}
+	return 0;
+}
+
+int ipam_apply(struct nl *nl, const struct cni_result *res, const struct ipam_apply_opts *o,
+	       struct cni_error *err)
+{
+	int r;
+
+	r = apply_addrs(nl, res, o, err);
+	if (r < 0)
+		return r;
+	r = link_set_up(nl, o->ifindex, true);
+	if (r < 0)
+		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(nl), "failed to bring the interface up");
+	if (o->dad && has_v6(res, o->iface)) {
+		r = wait_dad(nl, o, err);
+		if (r < 0)
+			return r;
+	}
+	return apply_routes(nl, res, o, err);
+}

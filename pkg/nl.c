@@ -1,0 +1,379 @@
+/* nl.c: the only libmnl user. Socket setup, request building, the send/recv/ack loop and
+ * extended-ack parsing live here and nowhere else. */
+#include "nl.h"
+
+#include <libmnl/libmnl.h>
+#include <poll.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "netns.h"
+
+#define NL_RECV_SIZE 32768
+
+struct nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	char extack[256];
+	char buf[NL_RECV_SIZE];
+};
+
+int nl_open(struct nl **ret)
+{
+	_cleanup_free_ struct nl *nl = NULL;
+	int on = 1;
+
+	nl = malloc(sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock)
+		return negerrno();
+	/* Best effort: old kernels lack these options, and everything still works. */
+	(void)mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &on, sizeof(on));
+	(void)mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &on, sizeof(on));
+	(void)mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &on, sizeof(on));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = negerrno();
+
+		mnl_socket_close(nl->sock);
+		return r;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	nl->extack[0] = '\0';
+	*ret = TAKE_PTR(nl);
+	return 0;
+}
+
+int nl_open_in(int ns_fd, struct nl **ret)
+{
+	_cleanup_netns_guard_ struct netns_guard g = {.orig_fd = -1};
+	int r;
+
+	r = netns_enter(ns_fd, &g);
+	if (r < 0)
+		return r;
+	return nl_open(ret);
+}
+
+void nl_close(struct nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+const char *nl_extack(const struct nl *nl)
+{
+	return nl ? nl->extack : "";
+}
+
+/* ---- request building ---- */
+
+void *nl_req_init(struct nl_req *req, uint16_t type, uint16_t flags, size_t hdrlen)
+{
+	memset(req->buf, 0, sizeof(struct nlmsghdr) + MNL_ALIGN(hdrlen));
+	req->overflow = false;
+	req->nlh = mnl_nlmsg_put_header(req->buf);
+	req->nlh->nlmsg_type = type;
+	req->nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return mnl_nlmsg_put_extra_header(req->nlh, hdrlen);
+}
+
+void *nl_put_hdr(struct nl_req *req, size_t len)
+{
+	size_t room = sizeof(req->buf) - req->nlh->nlmsg_len;
+
+	if (req->overflow || MNL_ALIGN(len) > room) {
+		req->overflow = true;
+		return NULL;
+	}
+	return mnl_nlmsg_put_extra_header(req->nlh, len);
+}
+
+void nl_put(struct nl_req *req, uint16_t type, const void *data, size_t len)
+{
+	if (!req->overflow && !mnl_attr_put_check(req->nlh, sizeof(req->buf), type, len, data))
+		req->overflow = true;
+}
+
+void nl_put_u8(struct nl_req *req, uint16_t type, uint8_t v)
+{
+	nl_put(req, type, &v, sizeof(v));
+}
+
+void nl_put_u16(struct nl_req *req, uint16_t type, uint16_t v)
+{
+	nl_put(req, type, &v, sizeof(v));
+}
+
+void nl_put_u32(struct nl_req *req, uint16_t type, uint32_t v)
+{
+	nl_put(req, type, &v, sizeof(v));
+}
+
+void nl_put_str(struct nl_req *req, uint16_t type, const char *s)
+{
+	nl_put(req, type, s, strlen(s) + 1);
+}
+
+struct nlattr *nl_nest_begin(struct nl_req *req, uint16_t type)
+{
+	struct nlattr *nest;
+
+	if (req->overflow)
+		return NULL;
+	nest = mnl_attr_nest_start_check(req->nlh, sizeof(req->buf), type);
+	if (!nest)
+		req->overflow = true;
+	return nest;
+}
+
+void nl_nest_end(struct nl_req *req, struct nlattr *nest)
+{
+	if (!req->overflow && nest)
+		mnl_attr_nest_end(req->nlh, nest);
+}
+
+/* ---- the call ---- */
+
+struct call {
+	struct nl *nl;
+	nl_msg_cb cb;
+	void *data;
+	int cb_error;
+	bool single; /* a plain GET: the one reply ends the call */
+};
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type == NLMSGERR_ATTR_MSG && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void take_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t offset)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {0};
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || offset > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	if (mnl_attr_parse(nlh, (unsigned)offset, extack_attr_cb, tb) < 0 || !tb[NLMSGERR_ATTR_MSG])
+		return;
+	snprintf(nl->extack, sizeof(nl->extack), "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct call *c = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	take_extack(c->nl, nlh, off);
+	errno = -e->error;
+	return MNL_CB_ERROR;
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct call *c = data;
+	int err = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(int));
+	if (err < 0) {
+		take_extack(c->nl, nlh, sizeof(int));
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct call *c = data;
+
+	/* After a callback failed, keep draining the dump so the socket stays in sync. */
+	if (c->cb && c->cb_error == 0) {
+		int r = c->cb(nlh, c->data);
+
+		if (r < 0)
+			c->cb_error = r;
+	}
+	return c->single ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
+{
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	struct nlmsghdr *nlh = req->nlh;
+	struct call c = {.nl = nl, .cb = cb, .data = data};
+	uint16_t type = nlh->nlmsg_type;
+	int r;
+
+	nl->extack[0] = '\0';
+	if (req->overflow)
+		return -EMSGSIZE;
+	/* A GET of one object answers with that object or an error: no ack needed. */
+	c.single = type >= RTM_BASE && type < RTM_MAX && (type & 3) == 2 && !(nlh->nlmsg_flags & NLM_F_DUMP);
+	if (!c.single)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return negerrno();
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+
+		if (n < 0)
+			return negerrno();
+		r = mnl_cb_run2(nl->buf, (size_t)n, nlh->nlmsg_seq, nl->portid, data_cb, &c, ctl,
+				ELEMENTSOF(ctl));
+		if (r < 0)
+			return negerrno();
+	} while (r > 0);
+	return c.cb_error;
+}
+
+/* ---- notifications ---- */
+
+int nl_subscribe(struct nl *nl, unsigned group)
+{
+	int g = (int)group;
+
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0)
+		return negerrno();
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int nl_wait(struct nl *nl, int timeout_ms, nl_msg_cb cb, void *data)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	struct pollfd pfd = {.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN};
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+		int r, len;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return negerrno();
+		if (r <= 0)
+			continue;
+		n = recv(pfd.fd, nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+		if (n < 0) {
+			/* ENOBUFS: notifications were dropped; the caller re-checks state. */
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return negerrno();
+		}
+		len = (int)n;
+		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len)) {
+			r = cb(h, data);
+			if (r != 0)
+				return r < 0 ? r : 0;
+		}
+	}
+}
+
+/* ---- parsing ---- */
+
+struct parse {
+	const struct nlattr **tb;
+	unsigned max;
+};
+
+static int parse_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct parse *p = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type <= p->max)
+		p->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb, unsigned max)
+{
+	struct parse p = {.tb = tb, .max = max};
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	if (mnl_attr_parse(nlh, (unsigned)MNL_ALIGN(hdrlen), parse_attr_cb, &p) < 0)
+		return negerrno();
+	return 0;
+}
+
+int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max)
+{
+	struct parse p = {.tb = tb, .max = max};
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	if (mnl_attr_parse_nested(nest, parse_attr_cb, &p) < 0)
+		return negerrno();
+	return 0;
+}
+
+void *nl_msg_payload(const struct nlmsghdr *nlh)
+{
+	return mnl_nlmsg_get_payload(nlh);
+}
+
+uint8_t nl_get_u8(const struct nlattr *a)
+{
+	return mnl_attr_get_payload_len(a) >= 1 ? mnl_attr_get_u8(a) : 0;
+}
+
+uint16_t nl_get_u16(const struct nlattr *a)
+{
+	return mnl_attr_get_payload_len(a) >= 2 ? mnl_attr_get_u16(a) : 0;
+}
+
+uint32_t nl_get_u32(const struct nlattr *a)
+{
+	return mnl_attr_get_payload_len(a) >= 4 ? mnl_attr_get_u32(a) : 0;
+}
+
+const char *nl_get_str(const struct nlattr *a)
+{
+	const char *s = mnl_attr_get_payload(a);
+	size_t len = mnl_attr_get_payload_len(a);
+
+	return len > 0 && memchr(s, '\0', len) ? s : NULL;
+}
+
+const void *nl_get_data(const struct nlattr *a, size_t *ret_len)
+{
+	*ret_len = mnl_attr_get_payload_len(a);
+	return mnl_attr_get_payload(a);
+}

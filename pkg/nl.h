@@ -1,0 +1,76 @@
+/* nl.h: the one netlink choke point (rtnetlink over libmnl).
+ *
+ * A struct nl is a socket bound to the network namespace it was opened in, with its own
+ * sequence counter, receive buffer and last extended-ack message. Requests are built on
+ * the stack in a struct nl_req whose overflow flag is sticky: a run of puts needs no
+ * checks, nl_call() reports -EMSGSIZE once. Everything returns 0 (or >= 0) / -errno.
+ * Only this header and nl.c know libmnl; the attribute helpers below wrap it.
+ */
+#ifndef CNI_PKG_NL_H
+#define CNI_PKG_NL_H
+
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+struct nl;
+
+struct nl_req {
+	union {
+		char buf[4096];
+		struct nlmsghdr align;
+	};
+	struct nlmsghdr *nlh;
+	bool overflow;
+};
+
+int nl_open(struct nl **ret);
+/* Open a socket that lives in the namespace behind ns_fd (enter, create, return). */
+int nl_open_in(int ns_fd, struct nl **ret);
+void nl_close(struct nl *nl);
+DEFINE_CLEANUP_FUNC(struct nl *, nl_close);
+#define _cleanup_nl_ _cleanup_(nl_closep)
+
+/* Kernel's extended-ack text of the last failed call, "" when none. */
+const char *nl_extack(const struct nl *nl);
+
+/* Start a request; returns the zeroed family header of hdrlen bytes. */
+void *nl_req_init(struct nl_req *req, uint16_t type, uint16_t flags, size_t hdrlen);
+void nl_put(struct nl_req *req, uint16_t type, const void *data, size_t len);
+void nl_put_u8(struct nl_req *req, uint16_t type, uint8_t v);
+void nl_put_u16(struct nl_req *req, uint16_t type, uint16_t v);
+void nl_put_u32(struct nl_req *req, uint16_t type, uint32_t v);
+void nl_put_str(struct nl_req *req, uint16_t type, const char *s);
+struct nlattr *nl_nest_begin(struct nl_req *req, uint16_t type);
+void nl_nest_end(struct nl_req *req, struct nlattr *nest);
+/* Pointer to the current end of the message (for nested family headers such as a veth peer). */
+void *nl_put_hdr(struct nl_req *req, size_t len);
+
+/* Called for each reply message; return 0 to go on, > 0 to stop, < 0 to fail the call. */
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+/* Send req (NLM_F_ACK added), run cb on every reply until the ack or NLMSG_DONE.
+ * Returns the kernel's -errno on NLMSG_ERROR, with the ext-ack text kept in nl. */
+int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data);
+
+/* Notifications: join an rtnetlink multicast group (RTNLGRP_*) on a socket used for
+ * nothing else, then wait up to timeout_ms for messages; cb returning > 0 ends the wait
+ * with 0, no such message in time gives -ETIMEDOUT. */
+int nl_subscribe(struct nl *nl, unsigned group);
+int nl_wait(struct nl *nl, int timeout_ms, nl_msg_cb cb, void *data);
+
+/* Attribute parsing: fill tb[0..max] from the attributes after a hdrlen family header
+ * (or inside a nest). Unknown types are skipped. */
+int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb, unsigned max);
+int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max);
+void *nl_msg_payload(const struct nlmsghdr *nlh);
+uint8_t nl_get_u8(const struct nlattr *a);
+uint16_t nl_get_u16(const struct nlattr *a);
+uint32_t nl_get_u32(const struct nlattr *a);
+const char *nl_get_str(const struct nlattr *a); /* NULL unless NUL-terminated */
+const void *nl_get_data(const struct nlattr *a, size_t *ret_len);
+
+#endif

@@ -1,0 +1,172 @@
+/* route.c: RTM_NEWROUTE / RTM_DELROUTE / RTM_GETROUTE dumps. */
+#include "route.h"
+
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl.h"
+
+static void route_req(struct nl_req *req, uint16_t type, uint16_t flags, const struct route_spec *rt)
+{
+	struct rtmsg *rtm = nl_req_init(req, type, flags, sizeof(*rtm));
+	unsigned table = rt->table >= 0 ? (unsigned)rt->table : RT_TABLE_MAIN;
+	unsigned len = ipnet_addr_len(rt->dst.ip.family);
+	struct ipnet net;
+
+	rtm->rtm_family = (unsigned char)rt->dst.ip.family;
+	rtm->rtm_dst_len = (unsigned char)rt->dst.prefix;
+	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_type = RTN_UNICAST;
+	if (rt->scope >= 0)
+		rtm->rtm_scope = (unsigned char)rt->scope;
+	else
+		rtm->rtm_scope = rt->gw.family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	if (type == RTM_DELROUTE)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	if (table >= 256)
+		nl_put_u32(req, RTA_TABLE, table);
+	ipnet_network(&rt->dst, &net);
+	if (rt->dst.prefix > 0)
+		nl_put(req, RTA_DST, net.ip.a, len);
+	if (rt->gw.family)
+		nl_put(req, RTA_GATEWAY, rt->gw.a, ipnet_addr_len(rt->gw.family));
+	if (rt->oif > 0)
+		nl_put_u32(req, RTA_OIF, (uint32_t)rt->oif);
+	if (rt->priority)
+		nl_put_u32(req, RTA_PRIORITY, rt->priority);
+	if (rt->mtu || rt->advmss) {
+		struct nlattr *m = nl_nest_begin(req, RTA_METRICS);
+
+		if (rt->mtu)
+			nl_put_u32(req, RTAX_MTU, rt->mtu);
+		if (rt->advmss)
+			nl_put_u32(req, RTAX_ADVMSS, rt->advmss);
+		nl_nest_end(req, m);
+	}
+}
+
+int route_add(struct nl *nl, const struct route_spec *rt)
+{
+	struct nl_req req;
+
+	route_req(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, rt);
+	return nl_call(nl, &req, NULL, NULL);
+}
+
+int route_del(struct nl *nl, const struct route_spec *rt)
+{
+	struct nl_req req;
+
+	route_req(&req, RTM_DELROUTE, 0, rt);
+	return nl_call(nl, &req, NULL, NULL);
+}
+
+struct list {
+	int table, oif;
+	struct route_spec *v;
+	size_t n;
+};
+
+static int first_nexthop_oif(const struct nlattr *mp)
+{
+	size_t len;
+	const struct rtnexthop *nh = nl_get_data(mp, &len);
+
+	return len >= sizeof(*nh) ? nh->rtnh_ifindex : 0;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = nl_msg_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct list *l = data;
+	struct route_spec rt = {.table = -1, .scope = -1};
+	unsigned alen = ipnet_addr_len(rtm->rtm_family);
+	int table, r;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST)
+		return 0;
+	r = nl_parse(nlh, sizeof(*rtm), tb, RTA_MAX);
+	if (r < 0)
+		return r;
+	table = tb[RTA_TABLE] ? (int)nl_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (table != l->table)
+		return 0;
+	rt.table = table;
+	rt.scope = rtm->rtm_scope;
+	rt.dst.ip.family = rtm->rtm_family;
+	rt.dst.prefix = rtm->rtm_dst_len;
+	if (tb[RTA_DST]) {
+		size_t len;
+		const void *p = nl_get_data(tb[RTA_DST], &len);
+
+		if (len == alen)
+			memcpy(rt.dst.ip.a, p, len);
+	}
+	if (tb[RTA_GATEWAY]) {
+		size_t len;
+		const void *p = nl_get_data(tb[RTA_GATEWAY], &len);
+
+		if (len == alen) {
+			rt.gw.family = rtm->rtm_family;
+			memcpy(rt.gw.a, p, len);
+		}
+	}
+	if (tb[RTA_OIF])
+		rt.oif = (int)nl_get_u32(tb[RTA_OIF]);
+	else if (tb[RTA_MULTIPATH])
+		rt.oif = first_nexthop_oif(tb[RTA_MULTIPATH]);
+	if (tb[RTA_PRIORITY])
+		rt.priority = nl_get_u32(tb[RTA_PRIORITY]);
+	if (l->oif && rt.oif != l->oif)
+		return 0;
+	if (l->n % 16 == 0) {
+		struct route_spec *v = realloc(l->v, (l->n + 16) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+	}
+	l->v[l->n++] = rt;
+	return 0;
+}
+
+int route_list(struct nl *nl, int family, int table, int oif, struct route_spec **ret, size_t *ret_n)
+{
+	struct list l = {.table = table >= 0 ? table : RT_TABLE_MAIN, .oif = oif};
+	struct nl_req req;
+	struct rtmsg *rtm = nl_req_init(&req, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
+	int r;
+
+	rtm->rtm_family = (unsigned char)family;
+	r = nl_call(nl, &req, list_cb, &l);
+	if (r < 0) {
+		free(l.v);
+		return r;
+	}
+	*ret = l.v;
+	*ret_n = l.n;
+	return 0;
+}
+
+int route_default_oif(struct nl *nl)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+
+	for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+		_cleanup_free_ struct route_spec *v = NULL;
+		size_t n = 0;
+		int r;
+
+		r = route_list(nl, families[f], -1, 0, &v, &n);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].dst.prefix == 0 && v[i].oif > 0)
+				return v[i].oif;
+	}
+	return -ENOENT;
+}
