@@ -54,6 +54,39 @@ $(BIN)/$(notdir $(patsubst %/,%,$(1))): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $
 endef
 $(foreach d,$(PLUGIN_DIRS),$(eval $(call plugin_rule,$(d))))
 
+# ---- tests ----
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+# host-local's modules other than its main() are unit-tested directly.
+HL_LIB_SRC   := $(filter-out ipam/host-local/host-local.c,$(wildcard ipam/host-local/*.c))
+UNIT_SRC     := $(wildcard test/unit/*.c)
+BB_SRC       := $(wildcard test/blackbox/*.c test/lib/*.c)
+UNIT_BIN     := $(O)/build/unit-tests
+BB_BIN       := $(O)/build/blackbox-tests
+TEST_CFLAGS  := -Itest/lib -Iipam/host-local -Wno-missing-prototypes
+
+$(BUILD)/test/%.o: test/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(HL_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(BB_BIN): $(BB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+# Unit tests: pure modules need no root; kernel-facing ones run when root, each in a
+# private namespace.
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+# Black-box tests exec bin/* in namespaces they create, inside a throwaway "host" namespace.
+blackbox: all $(BB_BIN)
+	scripts/run-blackbox.sh $(BB_BIN) $(abspath $(BIN))
+
+# The whole suite, as CI runs it (see scripts/test.sh, which also installs dependencies).
+check test: all
+	scripts/test.sh --no-deps
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)
 	for b in $(PLUGINS); do \
@@ -67,4 +100,4 @@ uninstall:
 clean:
 	rm -rf $(O)/build $(O)/bin
 
--include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d)
+-include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d $(BUILD)/test/*/*.d)
