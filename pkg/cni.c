@@ -113,6 +113,17 @@ void cni_result_done(struct cni_result *r)
 	*r = (struct cni_result){0};
 }
 
+void cni_result_drop_ifaces(struct cni_result *r)
+{
+	for (size_t i = 0; i < r->n_ifaces; i++)
+		iface_done(&r->ifaces[i]);
+	free(r->ifaces);
+	r->ifaces = NULL;
+	r->n_ifaces = 0;
+	for (size_t i = 0; i < r->n_ips; i++)
+		r->ips[i].iface = -1;
+}
+
 static int grow(void **arr, size_t n, size_t size)
 {
 	void *p;

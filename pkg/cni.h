@@ -99,6 +99,8 @@ void cni_result_done(struct cni_result *r);
 /* Returns the new interface's index, or -ENOMEM. NULL strings stay unset. */
 int cni_result_add_iface(struct cni_result *r, const char *name, const char *mac, const char *sandbox);
 int cni_result_add_ip(struct cni_result *r, const struct cni_ip *ip);
+/* Forget the interfaces (and the ips' indexes into them). */
+void cni_result_drop_ifaces(struct cni_result *r);
 int cni_result_add_route(struct cni_result *r, const struct cni_route *rt);
 int cni_result_copy(const struct cni_result *src, struct cni_result *ret);
 /* Take a DNS object (config "dns" or a result's); empty/invalid ones yield NULL. */

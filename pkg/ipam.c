@@ -358,3 +358,82 @@ int ipam_apply(struct nl *nl, const struct cni_result *res, const struct ipam_ap
 	}
 	return apply_routes(nl, res, o, err);
 }
+
+/* ---- CHECK ---- */
+
+static bool route_matches(const struct route_spec *have, const struct ipnet *dst, const struct ipnet_addr *gw)
+{
+	struct ipnet a, b;
+
+	ipnet_network(&have->dst, &a);
+	ipnet_network(dst, &b);
+	if (a.prefix != b.prefix || !ipnet_addr_eq(&a.ip, &b.ip))
+		return false;
+	return !gw || !gw->family || ipnet_addr_eq(&have->gw, gw);
+}
+
+static bool route_present(const struct route_spec *v, size_t n, const struct ipnet *dst,
+			  const struct ipnet_addr *gw)
+{
+	for (size_t i = 0; i < n; i++)
+		if (route_matches(&v[i], dst, gw))
+			return true;
+	return false;
+}
+
+static int check_addrs(struct nl *nl, const struct cni_result *res, int ifindex, int iface, const char *ifname,
+		       const struct route_spec *routes, size_t n_routes, struct cni_error *err)
+{
+	_cleanup_free_ struct addr_entry *v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = addr_list(nl, ifindex, AF_UNSPEC, &v, &n);
+	if (r < 0)
+		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(nl), "cannot list addresses of %s", ifname);
+	for (size_t i = 0; i < res->n_ips; i++) {
+		const struct ipnet *want = &res->ips[i].address;
+		char buf[IPNET_STRLEN];
+		bool found = false;
+
+		if (!ip_on_iface(&res->ips[i], iface))
+			continue;
+		for (size_t k = 0; k < n && !found; k++)
+			found = v[k].addr.prefix == want->prefix && ipnet_addr_eq(&v[k].addr.ip, &want->ip);
+		if (!found)
+			return cni_fail(err, CNI_ERR_INTERNAL, -ENOENT, "address %s is missing on interface %s",
+					ipnet_fmt(want, buf), ifname);
+		if (!route_present(routes, n_routes, want, NULL))
+			return cni_fail(err, CNI_ERR_INTERNAL, -ENOENT, "the route to %s of interface %s is missing",
+					ipnet_fmt(want, buf), ifname);
+	}
+	return 0;
+}
+
+int ipam_check(struct nl *nl, const struct cni_result *res, int ifindex, int iface, const char *ifname,
+	       struct cni_error *err)
+{
+	_cleanup_free_ struct route_spec *routes = NULL;
+	size_t n = 0;
+	int r;
+
+	r = route_list(nl, AF_UNSPEC, -1, 0, &routes, &n);
+	if (r < 0)
+		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(nl), "cannot list routes");
+	r = check_addrs(nl, res, ifindex, iface, ifname, routes, n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < res->n_routes; i++) {
+		const struct cni_route *rt = &res->routes[i];
+		char buf[IPNET_STRLEN], gbuf[IPNET_STRLEN];
+
+		/* A route with a table of its own lives elsewhere; only main-table ones are listed. */
+		if (rt->table >= 0 && rt->table != 254)
+			continue;
+		if (!route_present(routes, n, &rt->dst, &rt->gw))
+			return cni_fail(err, CNI_ERR_INTERNAL, -ENOENT, "route %s%s%s is missing",
+					ipnet_fmt(&rt->dst, buf), rt->gw.family ? " via " : "",
+					rt->gw.family ? ipnet_addr_fmt(&rt->gw, gbuf) : "");
+	}
+	return 0;
+}

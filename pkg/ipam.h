@@ -34,6 +34,11 @@ struct ipam_apply_opts {
 int ipam_apply(struct nl *nl, const struct cni_result *res, const struct ipam_apply_opts *o,
 	       struct cni_error *err);
 
+/* CHECK: every address of the result meant for this interface is on the link, with a
+ * route to its prefix, and every route of the result exists. */
+int ipam_check(struct nl *nl, const struct cni_result *res, int ifindex, int iface, const char *ifname,
+	       struct cni_error *err);
+
 /* Gateway for a route of family: its own, else the first gateway among the result's ips. */
 void ipam_route_gw(const struct cni_result *res, const struct cni_route *rt, struct ipnet_addr *ret);
 

@@ -36,6 +36,8 @@ static int parse_linkinfo(const struct nlattr *nest, struct link_info *li)
 		r = nl_parse_nested(tb[IFLA_INFO_DATA], data, IFLA_BR_MAX);
 		if (r >= 0 && data[IFLA_BR_VLAN_FILTERING])
 			li->vlan_filtering = nl_get_u8(data[IFLA_BR_VLAN_FILTERING]);
+		if (r >= 0 && data[IFLA_BR_VLAN_DEFAULT_PVID])
+			li->vlan_default_pvid = nl_get_u16(data[IFLA_BR_VLAN_DEFAULT_PVID]);
 	}
 	return r < 0 ? r : 0;
 }
@@ -44,7 +46,7 @@ static int link_info_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifi = nl_msg_payload(nlh);
 	const struct nlattr *tb[IFLA_MAX + 1];
-	struct link_info li = {.ipvlan_mode = -1, .vlan_filtering = -1};
+	struct link_info li = {.ipvlan_mode = -1, .vlan_filtering = -1, .vlan_default_pvid = -1};
 	const char *name;
 	int r;
 

@@ -28,6 +28,7 @@ struct link_info {
 	uint8_t operstate; /* IF_OPER_* */
 	int ipvlan_mode;   /* IPVLAN_MODE_*, -1 unless kind is ipvlan */
 	int vlan_filtering; /* bridge only: 0/1, -1 unknown */
+	int vlan_default_pvid; /* bridge only: the VID new ports get, -1 unknown */
 };
 
 int link_get_by_name(struct nl *nl, const char *name, struct link_info *ret);
