@@ -253,6 +253,17 @@ int ipam_exec(const struct cni_args *a, const char *type, enum cni_cmd cmd, stru
 	return cni_result_parse(j, a->version, what, ret, err);
 }
 
+int ipam_forward(const struct cni_args *a, enum cni_cmd cmd, struct cni_error *err)
+{
+	const char *type = NULL;
+	int r;
+
+	r = ipam_type(a, &type, err);
+	if (r < 0 || !type)
+		return r;
+	return ipam_exec(a, type, cmd, NULL, err);
+}
+
 /* ---- applying a result ---- */
 
 void ipam_route_gw(const struct cni_result *res, const struct cni_route *rt, struct ipnet_addr *ret)

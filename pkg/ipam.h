@@ -22,6 +22,9 @@ int ipam_type(const struct cni_args *a, const char **ret, struct cni_error *err)
 int ipam_exec(const struct cni_args *a, const char *type, enum cni_cmd cmd, struct cni_result *ret,
 	      struct cni_error *err);
 
+/* STATUS / GC for a plugin with no state of its own: forwarded when "ipam.type" is set. */
+int ipam_forward(const struct cni_args *a, enum cni_cmd cmd, struct cni_error *err);
+
 struct ipam_apply_opts {
 	int ifindex;     /* link in the namespace of nl */
 	int iface;       /* its index in the result: ips with this index (or unset) go on it */

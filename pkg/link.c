@@ -9,6 +9,7 @@
 #include <linux/veth.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "nl.h"
 
@@ -425,4 +426,15 @@ int link_fmt_mac(const uint8_t mac[6], char buf[static 18])
 {
 	return snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
 			mac[5]);
+}
+
+int link_random_name(const char *prefix, char buf[static IFNAMSIZ])
+{
+	uint32_t v;
+
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		return negerrno();
+	if (snprintf(buf, IFNAMSIZ, "%s%08x", prefix, v) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	return 0;
 }

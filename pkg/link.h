@@ -91,6 +91,8 @@ int link_vlan_del(struct nl *nl, int ifindex, const struct link_vlan *v, bool se
 int link_wait_oper_up(struct nl *nl, int ifindex, int timeout_ms, uint8_t *ret_state);
 const char *link_operstate_str(uint8_t state);
 
+/* "<prefix><8 random hex digits>", for temporary and host-side names. */
+int link_random_name(const char *prefix, char buf[static IFNAMSIZ]);
 int link_fmt_mac(const uint8_t mac[6], char buf[static 18]);
 
 #endif

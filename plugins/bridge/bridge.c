@@ -28,7 +28,6 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "addr.h"
 #include "conf.h"
@@ -300,16 +299,6 @@ static int ensure_bridge(struct ctx *x, struct cni_error *err)
 
 /* ---- the veth pair ---- */
 
-static int random_veth_name(char buf[static IFNAMSIZ])
-{
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		return negerrno();
-	snprintf(buf, IFNAMSIZ, "veth%08x", v);
-	return 0;
-}
-
 /* Create "veth<random>" attached to `master` with its peer `peer_name` in peer_ns_fd. */
 static int create_veth(struct ctx *x, int master, const char *peer_name, int peer_ns_fd, const uint8_t *mac,
 		       char name[static IFNAMSIZ], struct cni_error *err)
@@ -322,7 +311,7 @@ static int create_veth(struct ctx *x, int master, const char *peer_name, int pee
 			.peer_ns_fd = peer_ns_fd, .peer_mac = mac, .mtu = x->c.mtu,
 		};
 
-		r = random_veth_name(name);
+		r = link_random_name("veth", name);
 		if (r < 0)
 			break;
 		r = link_create_veth(x->host, &o);
@@ -900,25 +889,14 @@ static int cmd_check(const struct cni_args *a, struct cni_error *err)
 
 /* ---- STATUS / GC: the bridge keeps no state of its own ---- */
 
-static int forward_to_ipam(const struct cni_args *a, enum cni_cmd cmd, struct cni_error *err)
-{
-	const char *type = NULL;
-	int r;
-
-	r = ipam_type(a, &type, err);
-	if (r < 0 || !type)
-		return r;
-	return ipam_exec(a, type, cmd, NULL, err);
-}
-
 static int cmd_status(const struct cni_args *a, struct cni_error *err)
 {
-	return forward_to_ipam(a, CNI_CMD_STATUS, err);
+	return ipam_forward(a, CNI_CMD_STATUS, err);
 }
 
 static int cmd_gc(const struct cni_args *a, struct cni_error *err)
 {
-	return forward_to_ipam(a, CNI_CMD_GC, err);
+	return ipam_forward(a, CNI_CMD_GC, err);
 }
 
 static const char *const args_keys[] = {"MAC", NULL};

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what a part of the project needs, with apt-get, on Debian 12 (as root).
+#   scripts/deps.sh build      compiler, libmnl, jansson
+#   scripts/deps.sh demo       build + iproute2 + ping
+#   scripts/deps.sh test       demo + Check, jq, the reference Go plugins (interop), valgrind
+#   scripts/deps.sh harness    golang-go + dpkg-dev (cnitool is built from Debian's source package)
+#   scripts/deps.sh vm         qemu-system-x86, busybox-static, kmod, xz-utils (VM lane)
+#   scripts/deps.sh all        everything above
+# Packages already present are not reinstalled; nothing is done when all are there.
+set -euo pipefail
+
+build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev git)
+demo=(iproute2 iputils-ping)
+test=(check jq containernetworking-plugins valgrind util-linux procps)
+harness=(golang-go dpkg-dev)
+vm=(qemu-system-x86 busybox-static kmod xz-utils)
+
+want=()
+for group in "${@:-build}"; do
+	case "$group" in
+	build) want+=("${build[@]}") ;;
+	demo) want+=("${build[@]}" "${demo[@]}") ;;
+	test) want+=("${build[@]}" "${demo[@]}" "${test[@]}") ;;
+	harness) want+=("${harness[@]}") ;;
+	vm) want+=("${vm[@]}") ;;
+	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${vm[@]}") ;;
+	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
