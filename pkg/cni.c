@@ -27,7 +27,8 @@ const char *cni_version_str(enum cni_version v)
 
 /* ---- errors ---- */
 
-static int fail_v(struct cni_error *e, unsigned code, int r, const char *suffix, const char *fmt, va_list ap)
+__attribute__((__format__(printf, 5, 0))) static int fail_v(struct cni_error *e, unsigned code, int r,
+							   const char *suffix, const char *fmt, va_list ap)
 {
 	if (r == 0)
 		r = -EINVAL;

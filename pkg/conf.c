@@ -105,8 +105,8 @@ int conf_get_addr(const json_t *o, const char *key, const char *where, struct ip
 	int r;
 
 	r = conf_get_str(o, key, where, &s, err);
-	if (r < 0 || !s)
-		return r;
+	if (r < 0 || !s || !*s)
+		return r; /* "" is unset, as in Go */
 	if (ipnet_addr_parse(s, ret) < 0)
 		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s%s\": invalid IP address \"%s\"",
 				strempty(where), key, s);
@@ -119,7 +119,7 @@ int conf_get_cidr(const json_t *o, const char *key, const char *where, struct ip
 	int r;
 
 	r = conf_get_str(o, key, where, &s, err);
-	if (r < 0 || !s)
+	if (r < 0 || !s || !*s)
 		return r;
 	if (ipnet_parse(s, false, ret) < 0)
 		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s%s\": invalid CIDR \"%s\"",
@@ -150,7 +150,8 @@ int conf_parse_mac(const char *s, unsigned char ret[6])
 			else
 				return -EINVAL;
 		}
-		if (i < 5 && p[2] != ':' && p[2] != '-')
+		/* One separator throughout, ':' or '-', as Go's net.ParseMAC wants. */
+		if (i < 5 && (p[2] != s[2] || (p[2] != ':' && p[2] != '-')))
 			return -EINVAL;
 		m[i] = (unsigned char)v;
 	}

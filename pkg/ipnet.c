@@ -85,9 +85,43 @@ int ipnet_parse(const char *s, bool allow_bare, struct ipnet *ret)
 	return 0;
 }
 
+/* RFC 5952, as Go prints it: the longest run (first on a tie) of two or more zero
+ * groups becomes "::". Unlike glibc's inet_ntop, never the "::a.b.c.d" form. */
+static void fmt6(const uint8_t *a, char *buf)
+{
+	int best = -1, best_len = 0, len = 0;
+	char *p = buf;
+
+	for (int i = 0; i < 8; i++) {
+		len = (a[2 * i] | a[2 * i + 1]) ? 0 : len + 1;
+		if (len > best_len) {
+			best_len = len;
+			best = i - len + 1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (p > buf && p[-1] != ':')
+			*p++ = ':';
+		p += sprintf(p, "%x", (unsigned)(a[2 * i] << 8 | a[2 * i + 1]));
+	}
+	*p = '\0';
+}
+
 char *ipnet_addr_fmt(const struct ipnet_addr *a, char buf[static IPNET_STRLEN])
 {
-	if (!a->family || !inet_ntop(a->family, a->a, buf, IPNET_STRLEN))
+	if (a->family == AF_INET)
+		snprintf(buf, IPNET_STRLEN, "%u.%u.%u.%u", a->a[0], a->a[1], a->a[2], a->a[3]);
+	else if (a->family == AF_INET6)
+		fmt6(a->a, buf);
+	else
 		snprintf(buf, IPNET_STRLEN, "<nil>");
 	return buf;
 }

@@ -305,10 +305,12 @@ int link_del(struct nl *nl, int ifindex)
 int link_set_brport(struct nl *nl, int ifindex, const struct link_brport_opts *o)
 {
 	struct nl_req req;
-	struct ifinfomsg *ifi = setlink(&req, ifindex);
+	struct ifinfomsg *ifi = nl_req_init(&req, RTM_SETLINK, 0, sizeof(*ifi));
 	struct nlattr *prot;
 
+	/* Port flags go to the bridge's own setlink handler (AF_BRIDGE + RTM_SETLINK). */
 	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
 	prot = nl_nest_begin(&req, IFLA_PROTINFO | NLA_F_NESTED);
 	nl_put_u8(&req, IFLA_BRPORT_MODE, o->hairpin);
 	nl_put_u8(&req, IFLA_BRPORT_ISOLATED, o->isolated);
@@ -393,7 +395,7 @@ int link_wait_oper_up(struct nl *nl, int ifindex, int timeout_ms, uint8_t *ret_s
 	if (li.operstate == IF_OPER_UP)
 		return 0;
 	/* Slow path: subscribe first, then look again, so no transition can slip between. */
-	r = nl_open(&sub);
+	r = nl_open_sibling(nl, &sub);
 	if (r < 0)
 		return r;
 	r = nl_subscribe(sub, RTNLGRP_LINK);

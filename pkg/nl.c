@@ -3,10 +3,12 @@
 #include "nl.h"
 
 #include <libmnl/libmnl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "netns.h"
@@ -60,6 +62,21 @@ int nl_open_in(int ns_fd, struct nl **ret)
 	return nl_open(ret);
 }
 
+int nl_open_sibling(const struct nl *nl, struct nl **ret)
+{
+	_cleanup_close_ int ns = -EBADF;
+	int r;
+
+	/* SIOCGSKNS: an fd of the socket's network namespace (O_CLOEXEC). */
+	ns = ioctl(mnl_socket_get_fd(nl->sock), SIOCGSKNS);
+	if (ns < 0)
+		return negerrno();
+	r = netns_is_current(ns);
+	if (r < 0)
+		return r;
+	return r ? nl_open(ret) : nl_open_in(ns, ret);
+}
+
 void nl_close(struct nl *nl)
 {
 	if (!nl)
@@ -77,7 +94,8 @@ const char *nl_extack(const struct nl *nl)
 
 void *nl_req_init(struct nl_req *req, uint16_t type, uint16_t flags, size_t hdrlen)
 {
-	memset(req->buf, 0, sizeof(struct nlmsghdr) + MNL_ALIGN(hdrlen));
+	/* All of it: libmnl < 1.0.5 leaves attribute padding uninitialized. */
+	memset(req->buf, 0, sizeof(req->buf));
 	req->overflow = false;
 	req->nlh = mnl_nlmsg_put_header(req->buf);
 	req->nlh->nlmsg_type = type;

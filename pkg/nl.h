@@ -30,6 +30,8 @@ struct nl_req {
 int nl_open(struct nl **ret);
 /* Open a socket that lives in the namespace behind ns_fd (enter, create, return). */
 int nl_open_in(int ns_fd, struct nl **ret);
+/* Another socket in the namespace nl lives in (which need not be the caller's). */
+int nl_open_sibling(const struct nl *nl, struct nl **ret);
 void nl_close(struct nl *nl);
 DEFINE_CLEANUP_FUNC(struct nl *, nl_close);
 #define _cleanup_nl_ _cleanup_(nl_closep)

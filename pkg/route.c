@@ -24,8 +24,12 @@ static void route_req(struct nl_req *req, uint16_t type, uint16_t flags, const s
 		rtm->rtm_scope = (unsigned char)rt->scope;
 	else
 		rtm->rtm_scope = rt->gw.family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	if (type == RTM_DELROUTE)
+	if (type == RTM_DELROUTE) {
+		/* Match any protocol and type, as `ip route del` does. */
 		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+		rtm->rtm_protocol = 0;
+		rtm->rtm_type = 0;
+	}
 	if (table >= 256)
 		nl_put_u32(req, RTA_TABLE, table);
 	ipnet_network(&rt->dst, &net);

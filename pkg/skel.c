@@ -145,10 +145,10 @@ int cni_kv_parse(const char *s, const char *const *known, struct cni_kv **ret, s
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(kv[i].key, "IgnoreUnknown") == 0 && parse_bool(kv[i].value, &ignore) < 0) {
+			r = cni_fail(err, CNI_ERR_INVALID_ENV, -EINVAL,
+				     "CNI_ARGS: IgnoreUnknown must be 1, 0, true or false, not \"%s\"", kv[i].value);
 			cni_kv_free(kv, n);
-			return cni_fail(err, CNI_ERR_INVALID_ENV, -EINVAL,
-					"CNI_ARGS: IgnoreUnknown must be 1, 0, true or false, not \"%s\"",
-					kv[i].value);
+			return r;
 		}
 		if (!known_key(known, kv[i].key)) {
 			size_t len = strlen(unknown);
@@ -246,11 +246,6 @@ static int read_stdin(struct run *run, struct cni_error *err)
 		if (len + 1 >= cap) {
 			char *g;
 
-			if (cap > STDIN_MAX) {
-				free(buf);
-				return cni_fail(err, CNI_ERR_IO, -EFBIG, "config on stdin exceeds %u bytes",
-						STDIN_MAX);
-			}
 			g = realloc(buf, cap * 2);
 			if (!g) {
 				free(buf);
@@ -271,6 +266,10 @@ static int read_stdin(struct run *run, struct cni_error *err)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > STDIN_MAX) {
+			free(buf);
+			return cni_fail(err, CNI_ERR_IO, -EFBIG, "config on stdin exceeds %u bytes", STDIN_MAX);
+		}
 	}
 	buf[len] = '\0';
 	run->input = buf;

@@ -64,8 +64,18 @@ stage_san() {
 	return "$rc"
 }
 
+# The harness runs in a throwaway "node" namespace with private /run/netns and
+# /var/lib/cni (cnitool's fixed result cache), so the machine itself is never touched.
+# shellcheck disable=SC2016 # $1 expands in the inner shell
 stage_harness() {
-	test/harness/fetch.sh build/harness && test/harness/run.sh "$PWD/bin"
+	test/harness/fetch.sh || return 1
+	unshare --net --mount --propagation private -- bash -c '
+		set -e
+		mkdir -p /run/netns /var/lib/cni
+		mount -t tmpfs cni-harness-netns /run/netns
+		mount -t tmpfs cni-harness-state /var/lib/cni
+		ip link set lo up
+		exec test/harness/run.sh "$1"' harness "$PWD/bin"
 }
 
 stage_vm() {

@@ -88,6 +88,12 @@ static int cmd_add(const struct cni_args *a, struct cni_result *ret, struct cni_
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(nl), "failed to set lo up");
 	if (a->prev) {
+		_cleanup_(cni_result_done) struct cni_result own = {0};
+
+		/* lo's addresses are checked (as in the reference) even when passing through. */
+		r = lo_result(nl, ifindex, a, &own, err);
+		if (r < 0)
+			return r;
 		r = cni_result_copy(a->prev, ret);
 		return r < 0 ? cni_fail(err, CNI_ERR_INTERNAL, r, "out of memory") : 0;
 	}
