@@ -10,17 +10,18 @@ VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
            -Wvla -Wno-missing-field-initializers -fno-common
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections \
+# What the code needs, whatever CFLAGS the user passes (`make CFLAGS=-O0` keeps these).
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections \
            -DCNI_SUITE_VERSION='"$(VERSION)"' -Ipkg
-LDFLAGS += -Wl,--gc-sections -Wl,--as-needed
+override LDFLAGS += -Wl,--gc-sections -Wl,--as-needed
 # jansson is linked statically (one less library for the loader at every exec); libmnl
 # has no static archive in Debian and stays shared.
 LDLIBS  := -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lmnl
 
 # SAN=1: AddressSanitizer + UBSan build (use with O=build/san).
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=address,undefined
 LDLIBS  := -ljansson -lmnl
 endif
 
