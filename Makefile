@@ -2,6 +2,7 @@
 # $(DESTDIR)$(PREFIX) (default /opt/cni/bin); `make check` runs the whole test suite.
 
 PREFIX      ?= /opt/cni/bin
+INSTALL_STRIP ?= -s  # make install INSTALL_STRIP= keeps the debug information
 DESTDIR     ?=
 O           ?= .
 CC          ?= cc
@@ -32,9 +33,12 @@ PKG_SRC := $(wildcard pkg/*.c)
 PKG_OBJ := $(PKG_SRC:%.c=$(BUILD)/%.o)
 PKG_LIB := $(BUILD)/libcnipkg.a
 
-# One binary per directory; every .c in it is part of that binary.
+# One multicall executable holds every plugin (plugins/main.c picks one by argv[0]);
+# bin/<plugin> are hard links to it. A plugin's directory is its name.
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/*.c ipam/*/*.c)))
 PLUGINS     := $(foreach d,$(PLUGIN_DIRS),$(notdir $(patsubst %/,%,$(d))))
+PLUGIN_SRC  := $(wildcard plugins/*/*.c ipam/*/*.c) plugins/main.c
+MULTI       := $(O)/build/cni-c
 BINARIES    := $(addprefix $(BIN)/,$(PLUGINS))
 
 .PHONY: all install uninstall clean check test unit blackbox lint bench demo
@@ -42,18 +46,18 @@ all: $(BINARIES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Iplugins -MMD -MP -c -o $@ $<
 
 $(PKG_LIB): $(PKG_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-define plugin_rule
-$(BIN)/$(notdir $(patsubst %/,%,$(1))): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) $(PKG_LIB)
+$(MULTI): $(PLUGIN_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINARIES): $(MULTI)
 	@mkdir -p $(BIN)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
-endef
-$(foreach d,$(PLUGIN_DIRS),$(eval $(call plugin_rule,$(d))))
+	ln -f $(MULTI) $@
 
 # ---- tests ----
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
@@ -88,12 +92,16 @@ blackbox: all $(BB_BIN)
 check test: all
 	scripts/test.sh --no-deps
 
+# Each name is replaced atomically (link + rename) by a link to one new file, so a runtime
+# executing a plugin during the upgrade never sees a partial binary.
 install: all
 	install -d $(DESTDIR)$(PREFIX)
+	install -m 0755 $(INSTALL_STRIP) $(MULTI) $(DESTDIR)$(PREFIX)/.cni-c.new
 	for b in $(PLUGINS); do \
-		install -m 0755 $(BIN)/$$b $(DESTDIR)$(PREFIX)/.$$b.new && \
+		ln -f $(DESTDIR)$(PREFIX)/.cni-c.new $(DESTDIR)$(PREFIX)/.$$b.new && \
 		mv -f $(DESTDIR)$(PREFIX)/.$$b.new $(DESTDIR)$(PREFIX)/$$b || exit 1; \
 	done
+	rm -f $(DESTDIR)$(PREFIX)/.cni-c.new
 
 uninstall:
 	for b in $(PLUGINS); do rm -f $(DESTDIR)$(PREFIX)/$$b; done
@@ -101,4 +109,4 @@ uninstall:
 clean:
 	rm -rf $(O)/build $(O)/bin
 
--include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d $(BUILD)/test/*/*.d)
+-include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*.d $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d $(BUILD)/test/*/*.d)

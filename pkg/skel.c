@@ -489,12 +489,89 @@ static int run_plugin(const struct cni_plugin *p, struct run *run, struct cni_er
 	return dispatch(p, run, err);
 }
 
-int skel_main(const struct cni_plugin *p)
+const struct cni_plugin *skel_find(const struct skel_suite *suite, const char *name)
+{
+	for (size_t i = 0; suite && name && i < suite->n; i++)
+		if (strcmp(suite->plugins[i]->name, name) == 0)
+			return suite->plugins[i];
+	return NULL;
+}
+
+int skel_call(const struct cni_plugin *p, const struct cni_args *a, enum cni_cmd cmd, struct cni_result *ret,
+	      struct cni_error *err)
+{
+	_cleanup_(cni_result_done) struct cni_result res = {0};
+	_cleanup_json_ json_t *out = NULL;
+	struct cni_kv *kv = NULL;
+	struct cni_args b = *a;
+	size_t n_kv = 0;
+	int r;
+
+	b.cmd = cmd;
+	b.command = cmd_names[cmd];
+	b.kv = NULL;
+	b.n_kv = 0;
+	if (p->is_ipam)
+		b.netns_fd = -1;
+	if ((M_ACD & M(cmd)) && p->args_keys) {
+		r = cni_kv_parse(a->args, p->args_keys, &kv, &n_kv, err);
+		if (r < 0)
+			return r;
+		b.kv = kv;
+		b.n_kv = n_kv;
+	}
+	switch (cmd) {
+	case CNI_CMD_ADD:
+		r = p->add(&b, &res, err);
+		/* Through the wire format of the version, as a separate process would. */
+		if (r >= 0 && !(out = cni_result_to_json(&res, a->version, err)))
+			r = -EINVAL;
+		if (r >= 0 && ret)
+			r = cni_result_parse(out, a->version, p->name, ret, err);
+		break;
+	case CNI_CMD_DEL:
+		r = p->del ? p->del(&b, err) : 0;
+		break;
+	case CNI_CMD_CHECK:
+		r = p->check ? p->check(&b, err) : 0;
+		break;
+	case CNI_CMD_GC:
+		r = p->gc ? p->gc(&b, err) : 0;
+		break;
+	case CNI_CMD_STATUS:
+		r = p->status ? p->status(&b, err) : 0;
+		break;
+	default:
+		r = -EINVAL;
+	}
+	cni_kv_free(kv, n_kv);
+	return r;
+}
+
+static void print_names(const struct skel_suite *suite)
+{
+	for (size_t i = 0; i < suite->n; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", suite->plugins[i]->name);
+	fputc('\n', stderr);
+}
+
+int skel_main(const struct skel_suite *suite, int argc, char **argv)
 {
 	struct run run = {.netns_fd = -1, .version_label = cni_version_str(CNI_VERSION_LATEST)};
+	const char *self = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+	const struct cni_plugin *p;
 	struct cni_error err = {0};
 	int r;
 
+	self = self ? self + 1 : argc > 0 ? argv[0] : NULL;
+	p = skel_find(suite, self);
+	if (!p) {
+		fprintf(stderr, "cni-c %s: run this program through a link named after its plugin: ",
+			CNI_SUITE_VERSION);
+		print_names(suite);
+		return 1;
+	}
+	run.a.suite = suite;
 	run.a.netns_fd = -1;
 	/* A delegate that exits early must not kill us through a write to its stdin. */
 	signal(SIGPIPE, SIG_IGN);

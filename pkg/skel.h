@@ -29,6 +29,14 @@ struct cni_kv {
 	char *value;
 };
 
+struct cni_plugin;
+
+/* The plugins linked into this executable (one multicall binary, one name per link). */
+struct skel_suite {
+	const struct cni_plugin *const *plugins;
+	size_t n;
+};
+
 struct cni_args {
 	enum cni_cmd cmd;
 	const char *command;      /* CNI_COMMAND as given */
@@ -46,6 +54,7 @@ struct cni_args {
 	const struct cni_kv *kv;  /* parsed CNI_ARGS */
 	size_t n_kv;
 	const struct cni_result *prev; /* parsed prevResult, NULL when absent */
+	const struct skel_suite *suite; /* for running a delegate that is ourselves in-process */
 };
 
 struct cni_plugin {
@@ -62,7 +71,17 @@ struct cni_plugin {
 	int (*status)(const struct cni_args *a, struct cni_error *err);
 };
 
-int skel_main(const struct cni_plugin *p);
+/* main() of the multicall binary: runs the plugin named by argv[0]'s basename. */
+int skel_main(const struct skel_suite *suite, int argc, char **argv);
+
+/* The plugin of that name in the suite, NULL when there is none. */
+const struct cni_plugin *skel_find(const struct skel_suite *suite, const char *name);
+
+/* Run plugin p for cmd with a's environment and config, as if exec'd as a delegate:
+ * CNI_ARGS is interpreted with p's keys, an ADD result goes through the JSON of a's
+ * cniVersion (exactly what a separate process would have printed). */
+int skel_call(const struct cni_plugin *p, const struct cni_args *a, enum cni_cmd cmd, struct cni_result *ret,
+	      struct cni_error *err);
 
 /* Value of a CNI_ARGS key, NULL when absent. */
 const char *cni_args_get(const struct cni_args *a, const char *key);

@@ -18,10 +18,11 @@
  * directory is usable. The on-disk format is the Go plugin's: both can share a node.
  */
 #include "ops.h"
+#include "suite.h"
 
 static const char *const args_keys[] = {"IP", NULL};
 
-static const struct cni_plugin plugin = {
+const struct cni_plugin host_local_plugin = {
 	.name = "host-local",
 	.description = "IP address management from local ranges, reservations kept on disk",
 	.args_keys = args_keys,
@@ -33,7 +34,3 @@ static const struct cni_plugin plugin = {
 	.status = ops_status,
 };
 
-int main(void)
-{
-	return skel_main(&plugin);
-}

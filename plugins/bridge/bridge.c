@@ -36,6 +36,7 @@
 #include "netns.h"
 #include "nl.h"
 #include "skel.h"
+#include "suite.h"
 #include "sysctl.h"
 
 #define VLAN_MAX 4094
@@ -901,7 +902,7 @@ static int cmd_gc(const struct cni_args *a, struct cni_error *err)
 
 static const char *const args_keys[] = {"MAC", NULL};
 
-static const struct cni_plugin plugin = {
+const struct cni_plugin bridge_plugin = {
 	.name = "bridge",
 	.args_keys = args_keys,
 	.add = cmd_add,
@@ -911,7 +912,3 @@ static const struct cni_plugin plugin = {
 	.gc = cmd_gc,
 };
 
-int main(void)
-{
-	return skel_main(&plugin);
-}

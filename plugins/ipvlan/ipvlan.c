@@ -30,6 +30,7 @@
 #include "nl.h"
 #include "route.h"
 #include "skel.h"
+#include "suite.h"
 #include "sysctl.h"
 
 #define DAD_TIMEOUT_MS 5000
@@ -389,7 +390,7 @@ static int cmd_gc(const struct cni_args *a, struct cni_error *err)
 	return ipam_forward(a, CNI_CMD_GC, err);
 }
 
-static const struct cni_plugin plugin = {
+const struct cni_plugin ipvlan_plugin = {
 	.name = "ipvlan",
 	.add = cmd_add,
 	.del = cmd_del,
@@ -398,7 +399,3 @@ static const struct cni_plugin plugin = {
 	.gc = cmd_gc,
 };
 
-int main(void)
-{
-	return skel_main(&plugin);
-}

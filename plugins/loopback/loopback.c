@@ -15,6 +15,7 @@
 #include "link.h"
 #include "nl.h"
 #include "skel.h"
+#include "suite.h"
 
 static bool is_loopback_addr(const struct ipnet_addr *a)
 {
@@ -133,14 +134,10 @@ static int cmd_check(const struct cni_args *a, struct cni_error *err)
 	return 0;
 }
 
-static const struct cni_plugin plugin = {
+const struct cni_plugin loopback_plugin = {
 	.name = "loopback",
 	.add = cmd_add,
 	.del = cmd_del,
 	.check = cmd_check,
 };
 
-int main(void)
-{
-	return skel_main(&plugin);
-}
