@@ -269,6 +269,13 @@ int ipam_exec(const struct cni_args *a, const char *type, enum cni_cmd cmd, stru
 	return cni_result_parse(j, a->version, what, ret, err);
 }
 
+void ipam_undo(const struct cni_args *a, const char *type)
+{
+	struct cni_error ignored = {0};
+
+	(void)ipam_exec(a, type, CNI_CMD_DEL, NULL, &ignored);
+}
+
 int ipam_forward(const struct cni_args *a, enum cni_cmd cmd, struct cni_error *err)
 {
 	const char *type = NULL;

@@ -22,6 +22,10 @@ int ipam_type(const struct cni_args *a, const char **ret, struct cni_error *err)
 int ipam_exec(const struct cni_args *a, const char *type, enum cni_cmd cmd, struct cni_result *ret,
 	      struct cni_error *err);
 
+/* Best-effort DEL of a reservation made earlier in a failing ADD (errors are ignored:
+ * the ADD's own error is what the runtime must see). */
+void ipam_undo(const struct cni_args *a, const char *type);
+
 /* STATUS / GC for a plugin with no state of its own: forwarded when "ipam.type" is set. */
 int ipam_forward(const struct cni_args *a, enum cni_cmd cmd, struct cni_error *err);
 

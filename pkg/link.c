@@ -300,6 +300,18 @@ int link_del(struct nl *nl, int ifindex)
 	return nl_call(nl, &req, NULL, NULL);
 }
 
+int link_del_by_name(struct nl *nl, const char *name)
+{
+	struct nl_req req;
+	struct ifinfomsg *ifi = nl_req_init(&req, RTM_DELLINK, 0, sizeof(*ifi));
+	int r;
+
+	ifi->ifi_family = AF_UNSPEC;
+	nl_put_str(&req, IFLA_IFNAME, name);
+	r = nl_call(nl, &req, NULL, NULL);
+	return r == -ENODEV ? 0 : r;
+}
+
 /* ---- bridge ports ---- */
 
 int link_set_brport(struct nl *nl, int ifindex, const struct link_brport_opts *o)

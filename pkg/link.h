@@ -70,6 +70,8 @@ int link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[6]);
 int link_set_name(struct nl *nl, int ifindex, const char *name);
 int link_set_vlan_filtering(struct nl *nl, int bridge_ifindex, bool on);
 int link_del(struct nl *nl, int ifindex);
+/* Delete by name in one request; a link that is not there is success (DEL semantics). */
+int link_del_by_name(struct nl *nl, const char *name);
 
 /* Bridge port flags of a link enslaved to a bridge. */
 struct link_brport_opts {

@@ -555,9 +555,16 @@ static int ensure_addr(struct ctx *x, const struct link_info *li, const struct i
 	if (r < 0 && r != -EEXIST)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host),
 				       "could not add IP address %s to \"%s\"", ipnet_fmt(gw, buf), li->name);
-	/* Pin the bridge's MAC: otherwise it follows the lowest port MAC as ports churn. */
-	if (li->has_mac && strcmp(li->kind, "bridge") == 0) {
-		r = link_set_mac(x->host, li->ifindex, li->mac);
+	/* Pin the bridge's MAC: otherwise it follows the lowest port MAC as ports churn. Read
+	 * it now: it changed when the first port joined, and a bridge without ports has none
+	 * (00:00:00:00:00:00, which cannot be set: plugins#620). */
+	if (strcmp(li->kind, "bridge") == 0) {
+		struct link_info now;
+		static const uint8_t zero[6];
+
+		r = link_get_by_index(x->host, li->ifindex, &now);
+		if (r >= 0 && now.has_mac && memcmp(now.mac, zero, 6) != 0)
+			r = link_set_mac(x->host, li->ifindex, now.mac);
 		if (r < 0)
 			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host),
 					       "could not set the MAC of \"%s\"", li->name);
@@ -740,11 +747,8 @@ static int cmd_add(const struct cni_args *a, struct cni_result *ret, struct cni_
 	res = (struct cni_result){0};
 	return 0;
 undo:
-	if (x.have_ipam) {
-		struct cni_error ignored = {0};
-
-		(void)ipam_exec(a, x.c.ipam_type, CNI_CMD_DEL, NULL, &ignored);
-	}
+	if (x.have_ipam)
+		ipam_undo(a, x.c.ipam_type);
 	/* Deleting the host end takes the container end with it. */
 	if (x.have_veth && (x.host_veth.ifindex > 0 || link_get_by_name(x.host, x.host_name, &x.host_veth) >= 0))
 		(void)link_del(x.host, x.host_veth.ifindex);
@@ -754,7 +758,6 @@ undo:
 static int cmd_del(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(ctx_done) struct ctx x = {.a = a};
-	struct link_info li;
 	int r;
 
 	r = bridge_conf_parse(a, true, &x.c, err);
@@ -765,10 +768,8 @@ static int cmd_del(const struct cni_args *a, struct cni_error *err)
 		r = nl_open_in(a->netns_fd, &x.cont);
 		if (r < 0)
 			return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "cannot open netlink in %s", a->netns);
-		r = link_get_by_name(x.cont, a->ifname, &li);
-		if (r >= 0)
-			r = link_del(x.cont, li.ifindex);
-		if (r < 0 && r != -ENODEV && r != -ENOENT)
+		r = link_del_by_name(x.cont, a->ifname);
+		if (r < 0)
 			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x.cont), "failed to delete %s in %s",
 					       a->ifname, a->netns);
 	}

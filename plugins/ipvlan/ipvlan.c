@@ -292,11 +292,8 @@ static int cmd_add(const struct cni_args *a, struct cni_result *ret, struct cni_
 	res = (struct cni_result){0};
 	return 0;
 undo:
-	if (x.have_ipam) {
-		struct cni_error ignored = {0};
-
-		(void)ipam_exec(a, x.c.ipam_type, CNI_CMD_DEL, NULL, &ignored);
-	}
+	if (x.have_ipam)
+		ipam_undo(a, x.c.ipam_type);
 	if (x.have_link && x.link.ifindex > 0)
 		(void)link_del(x.cont, x.link.ifindex);
 	return r;
@@ -305,7 +302,6 @@ undo:
 static int cmd_del(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(ctx_done) struct ctx x = {.a = a};
-	struct link_info li;
 	int r;
 
 	/* DEL needs no master: it must work whatever the host looks like by now. */
@@ -322,10 +318,8 @@ static int cmd_del(const struct cni_args *a, struct cni_error *err)
 	r = nl_open_in(a->netns_fd, &x.cont);
 	if (r < 0)
 		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "cannot open netlink in %s", a->netns);
-	r = link_get_by_name(x.cont, a->ifname, &li);
-	if (r >= 0)
-		r = link_del(x.cont, li.ifindex);
-	if (r < 0 && r != -ENODEV && r != -ENOENT)
+	r = link_del_by_name(x.cont, a->ifname);
+	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x.cont), "failed to delete %s in %s", a->ifname,
 				       a->netns);
 	return 0;
