@@ -401,11 +401,6 @@ static int setup_veth(struct ctx *x, struct cni_error *err)
 	const struct cni_args *a = x->a;
 	int r;
 
-	/* A clear error, before anything is created or reserved. */
-	r = link_get_by_name(x->cont, a->ifname, &x->cont_veth);
-	if (r >= 0)
-		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EEXIST, "interface \"%s\" already exists in %s",
-				a->ifname, a->netns);
 	r = create_veth(x, x->br.ifindex, a->ifname, a->netns_fd, x->c.has_mac ? x->c.mac : NULL, x->host_name,
 			err);
 	if (r < 0)
@@ -715,6 +710,9 @@ static int cmd_add(const struct cni_args *a, struct cni_result *ret, struct cni_
 	r = open_sockets(&x, err);
 	if (r < 0)
 		return r;
+	if (link_get_by_name(x.cont, a->ifname, &x.cont_veth) >= 0)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EEXIST, "interface \"%s\" already exists in %s",
+				a->ifname, a->netns);
 	/* 2. the bridge (shared by every pod: never rolled back) */
 	r = ensure_bridge(&x, err);
 	if (r < 0)

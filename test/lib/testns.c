@@ -440,6 +440,10 @@ void testns_tcase(TCase *tc, double timeout_s)
 {
 	/* Check scales this by CK_TIMEOUT_MULTIPLIER itself. */
 	tcase_set_timeout(tc, timeout_s);
+	/* Checked: runs in each test's process first. A test that failed before it exits
+	 * without its own cleanup (Check leaves with _exit), and what it left on the host
+	 * (a bridge holding a subnet the next test uses) must not reach the next test. */
+	tcase_add_checked_fixture(tc, sweep_host_links, NULL);
 	/* Unchecked: runs in the runner after the case, catching children that were killed. */
 	tcase_add_unchecked_fixture(tc, NULL, sweep_fixture);
 }

@@ -2,11 +2,12 @@
  * plugin binary the way a runtime does, reading kernel state with `ip -j`, and assertions.
  *
  * Everything a test creates is named cnitest-<runner pid>-<pid>-<n> and kept in a
- * registry. Check forks each test: a child removes what it created when it exits (atexit,
- * so also after a failed assertion), and the runner sweeps every cnitest-<runner pid>-*
- * after each test case and at exit (a child killed by a signal or a timeout cleans up
- * nothing). The same sweeps delete every link but lo from the throwaway host namespace and
- * set lo up again. Tests run inside scripts/run-blackbox.sh, whose private network and
+ * registry. Check forks each test: a child removes what it created when it exits
+ * normally (a failed assertion leaves without it), and the runner sweeps every
+ * cnitest-<runner pid>-* after each test case and at exit (a child killed by a signal or a
+ * timeout cleans up nothing). The same sweeps, and one at the start of every test, delete
+ * every link but lo from the throwaway host namespace and set lo up again, so no test
+ * sees what an earlier failed one left. Tests run inside scripts/run-blackbox.sh, whose private network and
  * mount namespaces keep all of this off the real host; the runner checks that first.
  * Kernel state is read with `ip -j`, never with our own pkg/nl.
  */
