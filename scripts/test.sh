@@ -78,8 +78,13 @@ stage_harness() {
 		exec test/harness/run.sh "$1"' harness "$PWD/bin"
 }
 
+# One boot runs the vm lane's suites (ipvlan, bridge VLANs) with the normal build and with
+# the sanitizer build; both are built here first (no-ops when the earlier stages did it).
 stage_vm() {
-	test/vm/setup.sh && test/vm/vmrun --timeout 2400 -- test/vm/lane.sh "$PWD/bin"
+	make -j"$jobs" all build/blackbox-tests || return 1
+	make -j"$jobs" O=build/san SAN=1 all build/san/build/blackbox-tests || return 1
+	test/vm/setup.sh || return 1
+	CNI_VM_TIMEOUT=2400 test/vm/lane.sh "$PWD/bin"
 }
 
 for s in "${stages[@]}"; do

@@ -357,11 +357,6 @@ static int setup_port_vlans(struct ctx *x, int ifindex, int vlan, bool trunk, st
 			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host),
 					       "failed to remove the default VLAN from port %d", ifindex);
 	}
-	if (vlan) {
-		r = vlan_add(x, ifindex, (uint16_t)vlan, (uint16_t)vlan, true, err);
-		if (r < 0)
-			return r;
-	}
 	for (int v = 1; trunk && v <= VLAN_MAX; v++) {
 		int end = v;
 
@@ -374,9 +369,10 @@ static int setup_port_vlans(struct ctx *x, int ifindex, int vlan, bool trunk, st
 			return r;
 		v = end;
 	}
-	/* A trunk without an access VLAN keeps VID 1 as its native VLAN. */
-	if (!vlan && trunk)
-		return vlan_add(x, ifindex, 1, 1, true, err);
+	/* The access VLAN last, so that it is the untagged PVID even when the trunk lists it
+	 * too; a trunk without one keeps VID 1 as its native VLAN. */
+	if (vlan || trunk)
+		return vlan_add(x, ifindex, (uint16_t)(vlan ? vlan : 1), (uint16_t)(vlan ? vlan : 1), true, err);
 	return 0;
 }
 
@@ -521,7 +517,8 @@ static int configure_container(struct ctx *x, const struct cni_result *res, stru
 }
 
 /* The gateway address on the bridge (or VLAN gateway link): other addresses of the family
- * conflict (IPv4: any; IPv6: overlapping ones) unless forceAddress replaces them. */
+ * conflict (IPv4: any; IPv6: overlapping ones) unless forceAddress replaces them. Returns 1
+ * when the address was added now, 0 when it was there. */
 static int ensure_addr(struct ctx *x, const struct link_info *li, const struct ipnet *gw, struct cni_error *err)
 {
 	_cleanup_free_ struct addr_entry *v = NULL;
@@ -547,28 +544,35 @@ static int ensure_addr(struct ctx *x, const struct link_info *li, const struct i
 					       "could not remove IP address from \"%s\"", li->name);
 	}
 	r = addr_add(x->host, li->ifindex, gw, true);
-	if (r < 0 && r != -EEXIST)
+	if (r == -EEXIST)
+		return 0; /* a concurrent ADD was first */
+	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host),
 				       "could not add IP address %s to \"%s\"", ipnet_fmt(gw, buf), li->name);
-	/* Pin the bridge's MAC: otherwise it follows the lowest port MAC as ports churn. Read
-	 * it now: it changed when the first port joined, and a bridge without ports has none
-	 * (00:00:00:00:00:00, which cannot be set: plugins#620). */
-	if (strcmp(li->kind, "bridge") == 0) {
-		struct link_info now;
-		static const uint8_t zero[6];
+	return 1;
+}
 
-		r = link_get_by_index(x->host, li->ifindex, &now);
-		if (r >= 0 && now.has_mac && memcmp(now.mac, zero, 6) != 0)
-			r = link_set_mac(x->host, li->ifindex, now.mac);
-		if (r < 0)
-			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host),
-					       "could not set the MAC of \"%s\"", li->name);
-	}
+/* Pin the bridge's MAC: otherwise it follows the lowest port MAC as ports churn. Read
+ * it now: it changed when the first port joined, and a bridge without ports has none
+ * (00:00:00:00:00:00, which cannot be set: plugins#620). With a VLAN the gateway address
+ * goes on "<bridge>.<vlan>", but the bridge's MAC is in every result all the same. */
+static int pin_bridge_mac(struct ctx *x, struct cni_error *err)
+{
+	static const uint8_t zero[6];
+	struct link_info now;
+	int r;
+
+	r = link_get_by_index(x->host, x->br.ifindex, &now);
+	if (r >= 0 && now.has_mac && memcmp(now.mac, zero, 6) != 0)
+		r = link_set_mac(x->host, x->br.ifindex, now.mac);
+	if (r < 0)
+		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host), "could not set the MAC of \"%s\"",
+				       x->c.br_name);
 	return 0;
 }
 
 /* With a VLAN, the gateway lives on "<bridge>.<vlan>": one end of a veth pair whose other
- * end is an access port of that VLAN. */
+ * end is an access port of that VLAN. Returns 1 when it was created now. */
 static int ensure_vlan_gateway(struct ctx *x, struct link_info *ret, struct cni_error *err)
 {
 	char name[IFNAMSIZ], port[IFNAMSIZ];
@@ -593,13 +597,13 @@ static int ensure_vlan_gateway(struct ctx *x, struct link_info *ret, struct cni_
 	r = link_set_up(x->host, ret->ifindex, true);
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host), "failed to set %s up", name);
-	return 0;
+	return 1;
 }
 
 static int apply_gateways(struct ctx *x, struct cni_result *res, struct cni_error *err)
 {
 	struct link_info target = x->br;
-	bool fwd[2] = {false, false};
+	bool fwd[2] = {false, false}, added = false;
 	int r;
 
 	if (!x->c.is_gw)
@@ -608,6 +612,7 @@ static int apply_gateways(struct ctx *x, struct cni_result *res, struct cni_erro
 		r = ensure_vlan_gateway(x, &x->vlan_gw, err);
 		if (r < 0)
 			return r;
+		added = r > 0;
 		target = x->vlan_gw;
 	}
 	for (size_t i = 0; i < res->n_ips; i++) {
@@ -618,7 +623,14 @@ static int apply_gateways(struct ctx *x, struct cni_result *res, struct cni_erro
 		r = ensure_addr(x, &target, &gw, err);
 		if (r < 0)
 			return r;
+		added |= r > 0;
 		fwd[gw.ip.family == AF_INET6] = true;
+	}
+	/* The first pod of a gateway network pins the MAC; once pinned it stays. */
+	if (added) {
+		r = pin_bridge_mac(x, err);
+		if (r < 0)
+			return r;
 	}
 	if (fwd[0] && sysctl_write("net/ipv4/ip_forward", "1") < 0)
 		return cni_fail(err, CNI_ERR_INTERNAL, -EIO, "failed to enable IPv4 forwarding");

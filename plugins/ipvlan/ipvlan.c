@@ -22,6 +22,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "ipam.h"
@@ -192,6 +193,8 @@ static int create_link(struct ctx *x, struct cni_error *err)
 		r = link_set_name(x->cont, x->link.ifindex, x->a->ifname);
 	if (r >= 0)
 		r = link_get_by_index(x->cont, x->link.ifindex, &x->link);
+	if (r < 0 && x->link.ifindex <= 0)
+		(void)link_del_by_name(x->cont, tmp); /* the undo path knows no index for it */
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->cont), "failed to rename ipvlan to \"%s\"",
 				       x->a->ifname);
@@ -371,6 +374,14 @@ static int cmd_check(const struct cni_args *a, struct cni_error *err)
 					? mode_names[x.link.ipvlan_mode]
 					: "?",
 				mode_names[x.c.mode]);
+	if (p->ifaces[idx].mac && *p->ifaces[idx].mac) {
+		char mac[18];
+
+		link_fmt_mac(x.link.mac, mac);
+		if (strcasecmp(mac, p->ifaces[idx].mac) != 0)
+			return cni_fail(err, CNI_ERR_INTERNAL, -EINVAL, "interface %s has MAC %s, prevResult says %s",
+					a->ifname, mac, p->ifaces[idx].mac);
+	}
 	return ipam_check(x.cont, p, x.link.ifindex, idx, a->ifname, err);
 }
 
