@@ -41,7 +41,7 @@ PLUGIN_SRC  := $(wildcard plugins/*/*.c ipam/*/*.c) plugins/main.c
 MULTI       := $(O)/build/cni-c
 BINARIES    := $(addprefix $(BIN)/,$(PLUGINS))
 
-.PHONY: all install uninstall clean check test unit blackbox lint bench demo
+.PHONY: all install uninstall clean check test unit blackbox bench demo
 all: $(BINARIES)
 
 $(BUILD)/%.o: %.c
@@ -91,6 +91,17 @@ blackbox: all $(BB_BIN)
 # The whole suite, as CI runs it (see scripts/test.sh, which also installs dependencies).
 check test: all
 	scripts/test.sh --no-deps
+
+# Ours against the reference Go plugins ($(REF)), side by side in one run, in a throwaway
+# namespace; prints the Markdown report (docs/benchmark.md). Root; installs what it needs
+# and builds bin/ itself. N, CONC, CPODS, SCALE_N, PHASES, OUT... are passed through.
+REF ?= /usr/lib/cni
+bench:
+	BIN=$(abspath $(BIN)) REF=$(REF) test/bench/bench.sh
+
+# The main job: wire three pods through loopback + bridge + host-local and show them talking.
+demo:
+	scripts/demo.sh
 
 # Each name is replaced atomically (link + rename) by a link to one new file, so a runtime
 # executing a plugin during the upgrade never sees a partial binary.
