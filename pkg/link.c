@@ -151,13 +151,16 @@ int link_create_bridge(struct nl *nl, const struct link_bridge_opts *o)
 	return nl_call(nl, &req, NULL, NULL);
 }
 
-int link_create_veth(struct nl *nl, const struct link_veth_opts *o)
+int link_create_veth(struct nl *nl, const struct link_veth_opts *o, struct link_info *ret)
 {
+	struct link_info li = {0};
 	struct nl_req req;
 	struct ifinfomsg *ifi, *peer;
 	struct nlattr *info, *data, *pnest;
+	int r;
 
-	ifi = newlink(&req, NLM_F_CREATE | NLM_F_EXCL);
+	/* NLM_F_ECHO: the kernel answers with the new link (since 6.1), saving a lookup. */
+	ifi = newlink(&req, NLM_F_CREATE | NLM_F_EXCL | (ret ? NLM_F_ECHO : 0));
 	if (o->up) {
 		ifi->ifi_flags = IFF_UP;
 		ifi->ifi_change = IFF_UP;
@@ -184,7 +187,13 @@ int link_create_veth(struct nl *nl, const struct link_veth_opts *o)
 	nl_nest_end(&req, pnest);
 	nl_nest_end(&req, data);
 	nl_nest_end(&req, info);
-	return nl_call(nl, &req, NULL, NULL);
+	r = nl_call(nl, &req, ret ? link_info_cb : NULL, &li);
+	if (r < 0 || !ret)
+		return r;
+	if (li.ifindex <= 0 || strcmp(li.name, o->name) != 0)
+		return link_get_by_name(nl, o->name, ret);
+	*ret = li;
+	return 0;
 }
 
 int link_create_ipvlan(struct nl *nl, const struct link_ipvlan_opts *o)

@@ -51,7 +51,9 @@ struct link_veth_opts {
 	const uint8_t *peer_mac; /* NULL: random */
 	unsigned mtu;          /* both ends, 0: default */
 };
-int link_create_veth(struct nl *nl, const struct link_veth_opts *o);
+/* ret (may be NULL) receives the end created in nl's namespace, straight from the
+ * kernel's echo of the request (read back with a lookup on kernels without echo). */
+int link_create_veth(struct nl *nl, const struct link_veth_opts *o, struct link_info *ret);
 
 struct link_ipvlan_opts {
 	const char *name;

@@ -269,6 +269,14 @@ static int ensure_bridge(struct ctx *x, struct cni_error *err)
 
 	r = link_get_by_name(x->host, c->br_name, &x->br);
 	if (r == -ENODEV) {
+		struct link_info li;
+
+		/* A new bridge would outlive an ADD that fails for a taken CNI_IFNAME (and cannot
+		 * be removed safely once a concurrent ADD may use it): refuse first. On an
+		 * existing bridge the veth creation itself reports the clash. */
+		if (link_get_by_name(x->cont, x->a->ifname, &li) >= 0)
+			return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EEXIST, "interface \"%s\" already exists in %s",
+					x->a->ifname, x->a->netns);
 		r = link_create_bridge(x->host, &o);
 		if (r < 0 && r != -EEXIST)
 			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host), "could not add bridge \"%s\"",
@@ -301,8 +309,10 @@ static int ensure_bridge(struct ctx *x, struct cni_error *err)
 /* ---- the veth pair ---- */
 
 /* Create "veth<random>" attached to `master` with its peer `peer_name` in peer_ns_fd. */
-static int create_veth(struct ctx *x, int master, const char *peer_name, int peer_ns_fd, const uint8_t *mac,
-		       char name[static IFNAMSIZ], struct cni_error *err)
+/* Create "veth<random>" attached to `master` with its peer `peer_name` in peer_ns_fd
+ * (peer_nl: a socket there, to tell which name clashed). *ret: the end in the host. */
+static int create_veth(struct ctx *x, int master, const char *peer_name, int peer_ns_fd, struct nl *peer_nl,
+		       const uint8_t *mac, char name[static IFNAMSIZ], struct link_info *ret, struct cni_error *err)
 {
 	int r = -EEXIST;
 
@@ -311,11 +321,16 @@ static int create_veth(struct ctx *x, int master, const char *peer_name, int pee
 			.name = name, .master = master, .up = true, .peer_name = peer_name,
 			.peer_ns_fd = peer_ns_fd, .peer_mac = mac, .mtu = x->c.mtu,
 		};
+		struct link_info li;
 
 		r = link_random_name("veth", name);
 		if (r < 0)
 			break;
-		r = link_create_veth(x->host, &o);
+		r = link_create_veth(x->host, &o, ret);
+		/* EEXIST: our random host name, or the peer's name, which is final. */
+		if (r == -EEXIST && link_get_by_name(peer_nl, peer_name, &li) >= 0)
+			return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EEXIST, "interface \"%s\" already exists in %s",
+					peer_name, peer_nl == x->cont ? x->a->netns : "the host");
 	}
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host),
@@ -397,14 +412,12 @@ static int setup_veth(struct ctx *x, struct cni_error *err)
 	const struct cni_args *a = x->a;
 	int r;
 
-	r = create_veth(x, x->br.ifindex, a->ifname, a->netns_fd, x->c.has_mac ? x->c.mac : NULL, x->host_name,
-			err);
+	r = create_veth(x, x->br.ifindex, a->ifname, a->netns_fd, x->cont, x->c.has_mac ? x->c.mac : NULL,
+			x->host_name, &x->host_veth, err);
 	if (r < 0)
 		return r;
 	x->have_veth = true;
-	r = link_get_by_name(x->host, x->host_name, &x->host_veth);
-	if (r >= 0)
-		r = link_get_by_name(x->cont, a->ifname, &x->cont_veth);
+	r = link_get_by_name(x->cont, a->ifname, &x->cont_veth);
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, "", "cannot read back veth %s", x->host_name);
 	(void)sysctl_writef("0", "net/ipv6/conf/%s/accept_ra", x->host_name);
@@ -583,12 +596,10 @@ static int ensure_vlan_gateway(struct ctx *x, struct link_info *ret, struct cni_
 	r = link_get_by_name(x->host, name, ret);
 	if (r >= 0)
 		return 0;
-	r = create_veth(x, x->br.ifindex, name, -1, NULL, port, err);
+	r = create_veth(x, x->br.ifindex, name, -1, x->host, NULL, port, &p, err);
 	if (r < 0)
 		return r;
-	r = link_get_by_name(x->host, port, &p);
-	if (r >= 0)
-		r = link_get_by_name(x->host, name, ret);
+	r = link_get_by_name(x->host, name, ret);
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, "", "cannot read back %s", name);
 	r = setup_port_vlans(x, p.ifindex, x->c.vlan, false, err);
@@ -722,9 +733,6 @@ static int cmd_add(const struct cni_args *a, struct cni_result *ret, struct cni_
 	r = open_sockets(&x, err);
 	if (r < 0)
 		return r;
-	if (link_get_by_name(x.cont, a->ifname, &x.cont_veth) >= 0)
-		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EEXIST, "interface \"%s\" already exists in %s",
-				a->ifname, a->netns);
 	/* 2. the bridge (shared by every pod: never rolled back) */
 	r = ensure_bridge(&x, err);
 	if (r < 0)
