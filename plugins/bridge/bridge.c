@@ -420,7 +420,10 @@ static int setup_veth(struct ctx *x, struct cni_error *err)
 	r = link_get_by_name(x->cont, a->ifname, &x->cont_veth);
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, "", "cannot read back veth %s", x->host_name);
-	(void)sysctl_writef("0", "net/ipv6/conf/%s/accept_ra", x->host_name);
+	/* A bridge port needs no IPv6 of its own: no link-local address, no DAD, no MLD and no
+	 * router advertisements accepted from the pod (the reference only sets accept_ra=0).
+	 * Bridged IPv6 traffic is not affected. */
+	(void)sysctl_writef("1", "net/ipv6/conf/%s/disable_ipv6", x->host_name);
 	return setup_port(x, err);
 }
 

@@ -514,6 +514,15 @@ static void verify_add(const struct env *e, const struct plugin_run *add, int v,
 	ck_assert_int_eq(jint(hv, "link_index"), jint(eth0, "ifindex"));
 	ck_assert_int_eq(jint(eth0, "link_index"), jint(hv, "ifindex"));
 	xfmt(ret_hostveth, IFNAMSIZ, "%s", jstr(hv, "ifname"));
+	/* A bridge port has no IPv6 of its own (no link-local, no DAD, no RA), the pod has. */
+	{
+		json_t *a6 = ipj(NULL, "-6 addr show dev %s", ret_hostveth);
+
+		ck_assert_msg(a6 && (json_array_size(a6) == 0 ||
+				     json_array_size(json_object_get(json_array_get(a6, 0), "addr_info")) == 0),
+			      "IPv6 on the host veth: %s", jdump(a6));
+		json_decref(a6);
+	}
 
 	if (v < V_030)
 		xfmt(expect, sizeof(expect),
