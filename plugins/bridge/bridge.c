@@ -885,7 +885,7 @@ static int check_host_veth(struct ctx *x, const struct cni_result *p, int cont_i
 static int cmd_check(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(ctx_done) struct ctx x = {.a = a};
-	int cont_idx, r;
+	int cont_idx = -1, r;
 
 	r = bridge_conf_parse(a, false, &x.c, err);
 	if (r < 0)
