@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "io.h"
 #include "link.h"
 #include "nl.h"
 #include "route.h"
@@ -118,60 +119,6 @@ static int spawn(const char *path, char **env, int in_fd, int out_fd, pid_t *ret
 	return -r;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negerrno();
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, char **ret, size_t *ret_len)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *g = cap < DELEGATE_OUT_MAX ? realloc(buf, cap * 2) : NULL;
-
-			if (!g) {
-				free(buf);
-				return -EFBIG;
-			}
-			buf = g;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = negerrno();
-
-			free(buf);
-			return r;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
 /* Runs the delegate; *ret_out holds its stdout, *ret_status its wait status. */
 static int run_delegate(const struct cni_args *a, const char *path, const char *command, char **ret_out,
 			size_t *ret_len, int *ret_status, struct cni_error *err)
@@ -201,10 +148,10 @@ static int run_delegate(const struct cni_args *a, const char *path, const char *
 	closep(&out_w);
 	out_w = -EBADF;
 	/* A delegate that stops reading early is judged by its exit status, not by EPIPE. */
-	(void)write_all(in_w, a->stdin_data, a->stdin_len);
+	(void)io_write_all(in_w, a->stdin_data, a->stdin_len);
 	closep(&in_w);
 	in_w = -EBADF;
-	r = read_all(out_r, ret_out, ret_len);
+	r = io_read_alloc(out_r, DELEGATE_OUT_MAX, ret_out, ret_len);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cni_fail_errno(err, CNI_ERR_INTERNAL, negerrno(), "waiting for %s", path);

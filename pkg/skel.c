@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "io.h"
 #include "netns.h"
 
 #ifndef CNI_SUITE_VERSION
@@ -230,50 +231,21 @@ static int emit_version(const struct run *run)
 
 static int read_stdin(struct run *run, struct cni_error *err)
 {
-	size_t cap = 4096, len = 0;
-	char *buf;
+	size_t len = 0;
+	int r;
 
+	/* Nobody types a config: a terminal on stdin is read as empty. */
 	if (isatty(STDIN_FILENO)) {
 		run->input = calloc(1, 1);
-		return run->input ? 0 : -ENOMEM;
+		r = run->input ? 0 : -ENOMEM;
+	} else {
+		r = io_read_alloc(STDIN_FILENO, STDIN_MAX, &run->input, &len);
 	}
-	buf = malloc(cap);
-	if (!buf)
-		return cni_fail(err, CNI_ERR_IO, -ENOMEM, "out of memory reading stdin");
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *g;
-
-			g = realloc(buf, cap * 2);
-			if (!g) {
-				free(buf);
-				return cni_fail(err, CNI_ERR_IO, -ENOMEM, "out of memory reading stdin");
-			}
-			buf = g;
-			cap *= 2;
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = negerrno();
-
-			free(buf);
-			return cni_fail_errno(err, CNI_ERR_IO, r, "error reading from stdin");
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > STDIN_MAX) {
-			free(buf);
-			return cni_fail(err, CNI_ERR_IO, -EFBIG, "config on stdin exceeds %u bytes", STDIN_MAX);
-		}
-	}
-	buf[len] = '\0';
-	run->input = buf;
-	run->a.stdin_data = buf;
+	if (r == -EFBIG)
+		return cni_fail(err, CNI_ERR_IO, r, "config on stdin exceeds %u bytes", STDIN_MAX);
+	if (r < 0)
+		return cni_fail_errno(err, CNI_ERR_IO, r, "error reading from stdin");
+	run->a.stdin_data = run->input;
 	run->a.stdin_len = len;
 	return 0;
 }

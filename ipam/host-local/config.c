@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "io.h"
 #include "store.h"
 
 #define PATH_LEN 96
@@ -551,9 +552,8 @@ int config_parse(const json_t *conf, enum cni_version v, const char *args_ip, st
 static int read_file(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
+	size_t len;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -562,25 +562,7 @@ static int read_file(const char *path, char **ret)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	buf = malloc(RESOLV_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, RESOLV_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > RESOLV_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return io_read_alloc(fd, RESOLV_MAX, ret, &len);
 }
 
 static int append_str(json_t *o, const char *key, const char *s)

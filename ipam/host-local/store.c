@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "cni.h"
+#include "io.h"
 
 #define LOCK_NAME "lock"
 #define LAST_PREFIX "last_reserved_ip."
@@ -137,27 +138,11 @@ static char *trim(char *s, size_t len)
 	return s;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read a regular file of at most size-1 bytes into buf (NUL-terminated). */
 static int read_small(int dfd, const char *name, char *buf, size_t size, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
-	size_t len = 0;
 
 	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
@@ -166,22 +151,7 @@ static int read_small(int dfd, const char *name, char *buf, size_t size, size_t 
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret_len = len;
-	return 0;
+	return io_read(fd, buf, size, ret_len);
 }
 
 /* The content a reservation of (id, ifname) has once trimmed; ifname NULL: legacy "id". */
@@ -575,7 +545,7 @@ static int entry_write_file(struct store *s, const char *ename, const char *cons
 	fd = openat(s->idx_fd, ename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, buf, len);
+	r = io_write_all(fd, buf, len);
 	s->dirty = true;
 	return r;
 }
@@ -610,7 +580,7 @@ static int entry_append(struct store *s, const char *ename, const char *name)
 		return -errno;
 	n = snprintf(line, sizeof(line), "%s%s\n", st.st_size == 0 ? IDX_HEADER : "", name);
 	s->dirty = true;
-	return write_all(fd, line, (size_t)n);
+	return io_write_all(fd, line, (size_t)n);
 }
 
 static int entry_read(struct store *s, const char *ename, struct strv *ret)
@@ -962,7 +932,7 @@ static int create_excl(int dfd, const char *name, const char *data, size_t len)
 	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
-	r = write_all(fd, data, len);
+	r = io_write_all(fd, data, len);
 	if (r < 0) {
 		(void)unlinkat(dfd, name, 0);
 		return r;
@@ -981,7 +951,7 @@ static int create_via_temp(int dfd, const char *name, const char *data, size_t l
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	r = fchmod(fd, 0600) < 0 ? -errno : write_all(fd, data, len);
+	r = fchmod(fd, 0600) < 0 ? -errno : io_write_all(fd, data, len);
 	if (r < 0) {
 		(void)unlinkat(dfd, tmp, 0);
 		return r;
@@ -1006,7 +976,7 @@ static int create_file(int dfd, const char *name, const char *data)
 			return create_via_temp(dfd, name, data, len);
 		return -errno;
 	}
-	r = write_all(fd, data, len);
+	r = io_write_all(fd, data, len);
 	if (r < 0)
 		return r;
 	r = link_tmpfile(fd, dfd, name);

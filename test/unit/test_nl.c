@@ -210,7 +210,7 @@ static void veth(const char *a, const char *b, bool up_a, bool up_b)
 {
 	struct link_veth_opts o = {.name = a, .up = up_a, .peer_name = b, .peer_ns_fd = -1};
 
-	ck_assert_int_eq(link_create_veth(nl, &o), 0);
+	ck_assert_int_eq(link_create_veth(nl, &o, NULL), 0);
 	if (up_b)
 		ck_assert_int_eq(link_set_up(nl, ifindex(b), true), 0);
 }
@@ -365,17 +365,23 @@ START_TEST(veth_peer_in_other_netns)
 	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01};
 	struct link_veth_opts o = {.name = "cnih0", .up = true, .peer_name = "cnic0", .mtu = 1450, .peer_mac = mac};
 	_cleanup_nl_ struct nl *nl2 = NULL;
-	struct link_info li, peer;
+	struct link_info li, peer, echo;
 	ino_t self = current_netns_ino();
 	json_t *j;
 	int fd2 = other_netns();
 
 	o.peer_ns_fd = fd2;
-	ck_assert_int_eq(link_create_veth(nl, &o), 0);
-	ck_assert_int_eq(link_create_veth(nl, &o), -EEXIST);
+	/* The end created here comes back from the request itself (the kernel's echo). */
+	ck_assert_int_eq(link_create_veth(nl, &o, &echo), 0);
+	ck_assert_int_eq(link_create_veth(nl, &o, NULL), -EEXIST);
+	ck_assert_str_eq(echo.name, "cnih0");
+	ck_assert_str_eq(echo.kind, "veth");
+	ck_assert_int_gt(echo.ifindex, 0);
 
 	/* Our end: here, up, a veth whose peer lives in another namespace. */
 	ck_assert_int_eq(link_get_by_name(nl, "cnih0", &li), 0);
+	ck_assert_int_eq(li.ifindex, echo.ifindex);
+	ck_assert(memcmp(li.mac, echo.mac, 6) == 0);
 	ck_assert_str_eq(li.kind, "veth");
 	ck_assert_uint_eq(li.mtu, 1450);
 	ck_assert_uint_eq(li.flags & IFF_UP, IFF_UP);
@@ -416,7 +422,7 @@ START_TEST(veth_with_master)
 
 	ck_assert_int_eq(link_create_bridge(nl, &b), 0);
 	o.master = ifindex("cnibr0");
-	ck_assert_int_eq(link_create_veth(nl, &o), 0);
+	ck_assert_int_eq(link_create_veth(nl, &o, NULL), 0);
 	ck_assert_int_eq(link_get_by_name(nl, "cniva", &li), 0);
 	ck_assert_int_eq(li.master, o.master);
 	ck_assert(!li.link_other_ns);
@@ -890,7 +896,7 @@ START_TEST(wait_oper_up_other_netns)
 	pid_t pid;
 
 	ck_assert_int_eq(nl_open_in(fd2, &nl2), 0);
-	ck_assert_int_eq(link_create_veth(nl2, &o), 0);
+	ck_assert_int_eq(link_create_veth(nl2, &o, NULL), 0);
 	ck_assert_int_eq(link_get_by_name(nl2, "cniva", &li), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SUITES(X) X(ipnet) X(cni) X(conf) X(kv) X(skel) X(nl) X(store) X(alloc) X(hostlocal)
+#define SUITES(X) X(ipnet) X(io) X(cni) X(conf) X(kv) X(skel) X(nl) X(store) X(alloc) X(hostlocal)
 
 #define DECLARE(name) extern Suite *name##_suite(void) __attribute__((weak));
 SUITES(DECLARE)
