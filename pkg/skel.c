@@ -359,9 +359,19 @@ static int load_prev(struct run *run, struct cni_error *err)
 
 	if (!p || json_is_null(p))
 		return 0;
+	/* DEL must clean up whatever state the runtime's cache is in: a prevResult it cannot
+	 * parse is ignored there (no plugin needs it to delete). */
+	if (run->a.cmd == CNI_CMD_DEL) {
+		struct cni_error ignored = {0};
+
+		if (cni_result_parse(p, run->a.version, "prevResult", &run->prev, &ignored) < 0)
+			return 0;
+		goto done;
+	}
 	r = cni_result_parse(p, run->a.version, "prevResult", &run->prev, err);
 	if (r < 0)
 		return r;
+done:
 	run->has_prev = true;
 	run->a.prev = &run->prev;
 	return 0;

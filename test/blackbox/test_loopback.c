@@ -302,6 +302,26 @@ START_TEST(del_with_prevresult)
 }
 END_TEST
 
+START_TEST(del_with_broken_prevresult)
+{
+	/* A prevResult a DEL cannot parse (a corrupt cache) must not stop the cleanup. */
+	_cleanup_run_ struct plugin_run add = {0}, del = {0}, chk = {0};
+	char ns[TESTNS_NAMELEN], conf[512], broken[1024];
+
+	new_ns(ns);
+	conf_of(conf, sizeof(conf), "1.0.0", NULL);
+	run("ADD", ns, conf, NULL, &add);
+	assert_run_ok(&add);
+	conf_of(broken, sizeof(broken), "1.0.0", "{\"ips\":[{\"address\":\"not-an-ip\"}]}");
+	run("DEL", ns, broken, NULL, &del);
+	assert_run_ok(&del);
+	assert_link_up(ns, "lo", false);
+	/* CHECK, which must consult prevResult, still refuses it (code 6). */
+	run("CHECK", ns, broken, NULL, &chk);
+	assert_cni_error(&chk, 6, "prevResult");
+}
+END_TEST
+
 START_TEST(del_netns_gone)
 {
 	_cleanup_run_ struct plugin_run add = {0}, del = {0};
@@ -384,6 +404,7 @@ Suite *loopback_suite(void)
 	testns_tcase(tc, 30);
 	tcase_add_loop_test(tc, del_sets_lo_down_and_repeats, 0, N_VERSIONS);
 	tcase_add_test(tc, del_with_prevresult);
+	tcase_add_test(tc, del_with_broken_prevresult);
 	tcase_add_test(tc, del_netns_gone);
 	tcase_add_test(tc, del_netns_empty_or_unset);
 	tcase_add_test(tc, del_netns_not_a_namespace);
