@@ -308,7 +308,6 @@ static int ensure_bridge(struct ctx *x, struct cni_error *err)
 
 /* ---- the veth pair ---- */
 
-/* Create "veth<random>" attached to `master` with its peer `peer_name` in peer_ns_fd. */
 /* Create "veth<random>" attached to `master` with its peer `peer_name` in peer_ns_fd
  * (peer_nl: a socket there, to tell which name clashed). *ret: the end in the host. */
 static int create_veth(struct ctx *x, int master, const char *peer_name, int peer_ns_fd, struct nl *peer_nl,
