@@ -319,18 +319,32 @@ static int open_dir(const char *data_dir, const char *network, int *ret)
 	return 0;
 }
 
+/* The network's directory and its lock file (created as go-filemutex does: 0750). */
+static int open_dir_and_lock(const char *data_dir, const char *network, int *ret_dfd, int *ret_lock_fd)
+{
+	_cleanup_close_ int dfd = -EBADF;
+	int r, fd;
+
+	r = open_dir(data_dir, network, &dfd);
+	if (r < 0)
+		return r;
+	fd = openat(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
+	if (fd < 0)
+		return -errno;
+	*ret_dfd = TAKE_FD(dfd);
+	*ret_lock_fd = fd;
+	return 0;
+}
+
 int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret)
 {
 	_cleanup_close_ int dfd = -EBADF, lock_fd = -EBADF;
 	struct store *s;
 	int r;
 
-	r = open_dir(data_dir, network, &dfd);
+	r = open_dir_and_lock(data_dir, network, &dfd, &lock_fd);
 	if (r < 0)
 		return r;
-	lock_fd = openat(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
-	if (lock_fd < 0)
-		return -errno;
 	r = lock_wait(lock_fd, timeout_ms);
 	if (r < 0)
 		return r;
@@ -1320,12 +1334,9 @@ int store_probe(const char *data_dir, const char *network)
 	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
 	int r;
 
-	r = open_dir(data_dir, network, &dfd);
+	r = open_dir_and_lock(data_dir, network, &dfd, &fd);
 	if (r < 0)
 		return r;
-	fd = openat(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
-	if (fd < 0)
-		return -errno;
 	(void)close(TAKE_FD(fd));
 	/* An anonymous file proves that reservations can be created, and leaves no trace. */
 	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
