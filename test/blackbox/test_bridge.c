@@ -17,13 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "testns.h"
+
+#define PARALLEL_TIMEOUT_S 50
 
 static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
 #define V_030 2 /* first version with interfaces/ips */
@@ -38,17 +39,6 @@ static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.
 
 /* ---- helpers ---- */
 
-static void xfmt(char *buf, size_t len, const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
-static void xfmt(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0 && (size_t)n < len, "\"%s\" does not fit in %zu bytes", fmt, len);
-}
 
 /* One test's world: a container namespace, a data directory, a bridge name, and the host
  * links that were there before (none: the framework starts each test clean), so that "nothing was created"
@@ -340,138 +330,6 @@ static bool ping(const char *ns, const char *ip)
 		if (ip_run(NULL, "netns exec %s ping -c 1 -W 2 %s", ns, ip) == 0)
 			return true;
 	return false;
-}
-
-/* ---- running many at once ---- */
-
-struct job {
-	const char *cid, *ifname, *netns;
-	pid_t pid;
-	int fd[3]; /* stdin, stdout, stderr: memfds */
-	struct plugin_run r;
-};
-
-static int memfd_with(const char *data)
-{
-	int fd = memfd_create("bridge-job", MFD_CLOEXEC);
-
-	ck_assert_int_ge(fd, 0);
-	if (data)
-		ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	return fd;
-}
-
-static char *read_back(int fd, size_t *ret_len)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *g = realloc(buf, cap = cap ? cap * 2 : 4096);
-
-			ck_assert_ptr_nonnull(g);
-			buf = g;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_len = len;
-	return buf;
-}
-
-/* Spawn every job's plugin at once (the environment plugin_exec gives), then wait for
- * all; each job's r is filled as plugin_exec would. */
-static void run_parallel(const char *bin, const char *cmd, const char *conf, struct job *jobs, size_t n)
-{
-	static const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
-	static const char *const markers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-					      "ERROR: UndefinedBehaviorSanitizer", "WARNING: AddressSanitizer"};
-	const char *dir = getenv("CNI_TEST_BIN");
-	char path[PATH_MAX];
-	struct timespec t0, now;
-	size_t left = n;
-
-	xfmt(path, sizeof(path), "%s/%s", dir, bin);
-	for (size_t i = 0; i < n; i++) {
-		struct job *j = &jobs[i];
-		posix_spawn_file_actions_t fa;
-		posix_spawnattr_t attr;
-		char *env[16] = {0}, *argv[] = {path, NULL};
-		sigset_t def;
-		size_t k = 0;
-		int e;
-
-		j->r = (struct plugin_run){.status = -1};
-		j->fd[0] = memfd_with(conf);
-		j->fd[1] = memfd_with(NULL);
-		j->fd[2] = memfd_with(NULL);
-		ck_assert(asprintf(&env[k++], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") > 0);
-		ck_assert(asprintf(&env[k++], "CNI_COMMAND=%s", cmd) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_CONTAINERID=%s", j->cid) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_NETNS=%s", j->netns) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_IFNAME=%s", j->ifname) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_PATH=%s", dir) > 0);
-		for (size_t p = 0; p < sizeof(pass) / sizeof(pass[0]); p++)
-			if (getenv(pass[p]))
-				ck_assert(asprintf(&env[k++], "%s=%s", pass[p], getenv(pass[p])) > 0);
-		posix_spawn_file_actions_init(&fa);
-		for (int f = 0; f < 3; f++)
-			posix_spawn_file_actions_adddup2(&fa, j->fd[f], f);
-		posix_spawnattr_init(&attr);
-		sigemptyset(&def);
-		sigaddset(&def, SIGPIPE);
-		posix_spawnattr_setsigdefault(&attr, &def);
-		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-		e = posix_spawn(&j->pid, path, &fa, &attr, argv, env);
-		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&attr);
-		for (size_t x = 0; x < k; x++)
-			free(env[x]);
-		ck_assert_msg(e == 0, "cannot spawn %s: %s", path, strerror(e));
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (left > 0) {
-		for (size_t i = 0; i < n; i++) {
-			int st;
-
-			if (jobs[i].pid <= 0 || waitpid(jobs[i].pid, &st, WNOHANG) != jobs[i].pid)
-				continue;
-			jobs[i].r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			jobs[i].pid = 0;
-			left--;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec > 50) {
-			for (size_t i = 0; i < n; i++)
-				if (jobs[i].pid > 0) {
-					kill(jobs[i].pid, SIGKILL);
-					jobs[i].r.timed_out = true;
-				}
-		}
-		if (left > 0)
-			nanosleep(&(struct timespec){.tv_nsec = 2 * 1000 * 1000}, NULL);
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct plugin_run *r = &jobs[i].r;
-
-		r->out = read_back(jobs[i].fd[1], &r->out_len);
-		r->err = read_back(jobs[i].fd[2], &r->err_len);
-		for (int f = 0; f < 3; f++)
-			close(jobs[i].fd[f]);
-		for (size_t m = 0; m < sizeof(markers) / sizeof(markers[0]); m++)
-			if (strstr(r->err, markers[m]))
-				r->sanitizer = true;
-		if (r->out_len)
-			r->json = json_loadb(r->out, r->out_len, 0, NULL);
-	}
 }
 
 /* ---- ADD / CHECK / DEL in every version ---- */
@@ -1789,7 +1647,7 @@ END_TEST
 
 START_TEST(parallel_pods)
 {
-	static struct job jobs[N_PODS];
+	static struct plugin_job jobs[N_PODS];
 	static char ns[N_PODS][TESTNS_NAMELEN], nspath[N_PODS][PATH_MAX], cid[N_PODS][32];
 	char conf[2048], seen[256] = {0};
 	struct env e;
@@ -1800,9 +1658,9 @@ START_TEST(parallel_pods)
 		ck_assert_int_eq(testns_create(ns[i]), 0);
 		testns_path(ns[i], nspath[i]);
 		xfmt(cid[i], sizeof(cid[i]), "ctr-par-%d", i);
-		jobs[i] = (struct job){.cid = cid[i], .ifname = "eth0", .netns = nspath[i]};
+		jobs[i] = (struct plugin_job){.cid = cid[i], .ifname = "eth0", .netns = nspath[i]};
 	}
-	run_parallel("bridge", "ADD", conf, jobs, N_PODS);
+	plugin_exec_parallel("bridge", "ADD", conf, jobs, N_PODS, PARALLEL_TIMEOUT_S);
 	for (int i = 0; i < N_PODS; i++) {
 		unsigned d;
 		char want[32];
@@ -1821,7 +1679,7 @@ START_TEST(parallel_pods)
 	ck_assert_int_eq(global_addrs(NULL, e.br, "inet"), 1);
 	for (int i = 0; i < N_PODS; i++)
 		plugin_run_done(&jobs[i].r);
-	run_parallel("bridge", "DEL", conf, jobs, N_PODS);
+	plugin_exec_parallel("bridge", "DEL", conf, jobs, N_PODS, PARALLEL_TIMEOUT_S);
 	for (int i = 0; i < N_PODS; i++) {
 		assert_run_ok(&jobs[i].r);
 		plugin_run_done(&jobs[i].r);

@@ -14,13 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "testns.h"
+
+#define PARALLEL_TIMEOUT_S 50
 
 static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
 #define V_030 2 /* first version with "ips" */
@@ -37,17 +38,6 @@ static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.
 /* ---- helpers ---- */
 
 /* snprintf whose truncation is checked, not warned about (paths are short in practice). */
-static void xfmt(char *buf, size_t len, const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
-static void xfmt(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0 && (size_t)n < len, "\"%s\" does not fit in %zu bytes", fmt, len);
-}
 
 /* The network config a main plugin would pass on: ipam_keys go inside "ipam" (after type
  * and dataDir), top_keys at the top level; either may be NULL. */
@@ -253,127 +243,6 @@ static bool store_holds(const char *dir, char *why, size_t len, ...)
 		}                                                                                     \
 		closedir(d_);                                                                         \
 	} while (0)
-
-/* ---- running many at once ---- */
-
-struct job {
-	const char *cid, *ifname, *netns;
-	const char *bin; /* NULL: run_parallel's; with a '/': a path */
-	pid_t pid;
-	int fd[3]; /* stdin, stdout, stderr: memfds */
-	struct plugin_run r;
-};
-
-static int memfd_with(const char *data)
-{
-	int fd = memfd_create("hostlocal-job", MFD_CLOEXEC);
-
-	ck_assert_int_ge(fd, 0);
-	if (data)
-		ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	return fd;
-}
-
-static char *read_back(int fd, size_t *ret_len)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return slurp(path, ret_len);
-}
-
-/* Spawn every job's plugin at once (same environment plugin_exec gives), then wait for all;
- * each job's r is filled as plugin_exec would. */
-static void run_parallel(const char *bin, const char *cmd, const char *conf, struct job *jobs, size_t n)
-{
-	static const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
-	static const char *const markers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-					      "ERROR: UndefinedBehaviorSanitizer", "WARNING: AddressSanitizer"};
-	const char *dir = getenv("CNI_TEST_BIN");
-	struct timespec t0, now;
-	size_t left = n;
-
-	for (size_t i = 0; i < n; i++) {
-		struct job *j = &jobs[i];
-		const char *b = j->bin ? j->bin : bin;
-		char path[PATH_MAX];
-		posix_spawn_file_actions_t fa;
-		posix_spawnattr_t attr;
-		char *env[16] = {0}, *argv[] = {path, NULL};
-		sigset_t def;
-		size_t k = 0;
-		int e;
-
-		if (strchr(b, '/'))
-			xfmt(path, sizeof(path), "%s", b);
-		else
-			xfmt(path, sizeof(path), "%s/%s", dir, b);
-		j->r = (struct plugin_run){.status = -1};
-		j->fd[0] = memfd_with(conf);
-		j->fd[1] = memfd_with(NULL);
-		j->fd[2] = memfd_with(NULL);
-		ck_assert(asprintf(&env[k++], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") > 0);
-		ck_assert(asprintf(&env[k++], "CNI_COMMAND=%s", cmd) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_CONTAINERID=%s", j->cid) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_NETNS=%s", j->netns) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_IFNAME=%s", j->ifname) > 0);
-		ck_assert(asprintf(&env[k++], "CNI_PATH=%s", dir) > 0);
-		for (size_t p = 0; p < sizeof(pass) / sizeof(pass[0]); p++)
-			if (getenv(pass[p]))
-				ck_assert(asprintf(&env[k++], "%s=%s", pass[p], getenv(pass[p])) > 0);
-		posix_spawn_file_actions_init(&fa);
-		for (int f = 0; f < 3; f++)
-			posix_spawn_file_actions_adddup2(&fa, j->fd[f], f);
-		posix_spawnattr_init(&attr);
-		sigemptyset(&def);
-		sigaddset(&def, SIGPIPE);
-		posix_spawnattr_setsigdefault(&attr, &def);
-		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-		e = posix_spawn(&j->pid, path, &fa, &attr, argv, env);
-		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&attr);
-		for (size_t x = 0; x < k; x++)
-			free(env[x]);
-		ck_assert_msg(e == 0, "cannot spawn %s: %s", path, strerror(e));
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (left > 0) {
-		for (size_t i = 0; i < n; i++) {
-			int st;
-
-			if (jobs[i].pid <= 0 || waitpid(jobs[i].pid, &st, WNOHANG) != jobs[i].pid)
-				continue;
-			jobs[i].r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			jobs[i].pid = 0;
-			left--;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec > 25) {
-			for (size_t i = 0; i < n; i++)
-				if (jobs[i].pid > 0) {
-					kill(jobs[i].pid, SIGKILL);
-					jobs[i].r.timed_out = true;
-				}
-		}
-		if (left > 0)
-			nanosleep(&(struct timespec){.tv_nsec = 2 * 1000 * 1000}, NULL);
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct plugin_run *r = &jobs[i].r;
-
-		r->out = read_back(jobs[i].fd[1], &r->out_len);
-		r->err = read_back(jobs[i].fd[2], &r->err_len);
-		for (int f = 0; f < 3; f++)
-			close(jobs[i].fd[f]);
-		ck_assert(r->out && r->err);
-		for (size_t m = 0; m < sizeof(markers) / sizeof(markers[0]); m++)
-			if (strstr(r->err, markers[m]))
-				r->sanitizer = true;
-		if (r->out_len)
-			r->json = json_loadb(r->out, r->out_len, 0, NULL);
-	}
-}
 
 /* ---- ADD / CHECK / DEL in every version ---- */
 
@@ -1023,7 +892,7 @@ END_TEST
 
 START_TEST(parallel_add_del)
 {
-	static struct job jobs[N_PAR];
+	static struct plugin_job jobs[N_PAR];
 	char dir[PATH_MAX], conf[1024], cids[N_PAR][32];
 	char seen[256] = {0};
 
@@ -1031,9 +900,9 @@ START_TEST(parallel_add_del)
 	conf_of(conf, sizeof(conf), "1.0.0", dir, R24, NULL);
 	for (int i = 0; i < N_PAR; i++) {
 		snprintf(cids[i], sizeof(cids[i]), "ctr-par-%d", i);
-		jobs[i] = (struct job){.cid = cids[i], .ifname = "eth0", .netns = NO_NS};
+		jobs[i] = (struct plugin_job){.cid = cids[i], .ifname = "eth0", .netns = NO_NS};
 	}
-	run_parallel("host-local", "ADD", conf, jobs, N_PAR);
+	plugin_exec_parallel("host-local", "ADD", conf, jobs, N_PAR, PARALLEL_TIMEOUT_S);
 	for (int i = 0; i < N_PAR; i++) {
 		char name[32];
 		unsigned a, b, c, d, pfx;
@@ -1058,7 +927,7 @@ START_TEST(parallel_add_del)
 		ck_assert_msg(seen[d], "10.1.2.%d was skipped", d);
 	for (int i = 0; i < N_PAR; i++)
 		plugin_run_done(&jobs[i].r);
-	run_parallel("host-local", "DEL", conf, jobs, N_PAR);
+	plugin_exec_parallel("host-local", "DEL", conf, jobs, N_PAR, PARALLEL_TIMEOUT_S);
 	for (int i = 0; i < N_PAR; i++) {
 		assert_run_ok(&jobs[i].r);
 		plugin_run_done(&jobs[i].r);
@@ -1237,17 +1106,17 @@ END_TEST
 START_TEST(interop_parallel_mixed)
 {
 	/* Both binaries at once on one range: the same flock keeps them from colliding. */
-	static struct job jobs[N_MIXED];
+	static struct plugin_job jobs[N_MIXED];
 	char dir[PATH_MAX], conf[1024], cids[N_MIXED][32], seen[256] = {0};
 
 	ck_assert_int_eq(testdir_create(dir), 0);
 	conf_of(conf, sizeof(conf), IOP_VERSION, dir, R24, NULL);
 	for (int i = 0; i < N_MIXED; i++) {
 		xfmt(cids[i], sizeof(cids[i]), "ctr-mix-%d", i);
-		jobs[i] = (struct job){.cid = cids[i], .ifname = "eth0", .netns = NO_NS,
+		jobs[i] = (struct plugin_job){.cid = cids[i], .ifname = "eth0", .netns = NO_NS,
 				       .bin = i % 2 ? GO_HOSTLOCAL : NULL};
 	}
-	run_parallel("host-local", "ADD", conf, jobs, N_MIXED);
+	plugin_exec_parallel("host-local", "ADD", conf, jobs, N_MIXED, PARALLEL_TIMEOUT_S);
 	for (int i = 0; i < N_MIXED; i++) {
 		unsigned d;
 
@@ -1260,7 +1129,7 @@ START_TEST(interop_parallel_mixed)
 	/* Released crosswise: each binary frees what the other one wrote. */
 	for (int i = 0; i < N_MIXED; i++)
 		jobs[i].bin = i % 2 ? NULL : GO_HOSTLOCAL;
-	run_parallel("host-local", "DEL", conf, jobs, N_MIXED);
+	plugin_exec_parallel("host-local", "DEL", conf, jobs, N_MIXED, PARALLEL_TIMEOUT_S);
 	for (int i = 0; i < N_MIXED; i++) {
 		assert_run_ok(&jobs[i].r);
 		plugin_run_done(&jobs[i].r);

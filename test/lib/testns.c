@@ -3,6 +3,7 @@
  * for it, and removes everything it created. */
 #include "testns.h"
 
+#include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -548,6 +550,143 @@ static const char *sanitizer_markers[] = {
 	"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "ERROR: UndefinedBehaviorSanitizer",
 	"WARNING: AddressSanitizer",
 };
+
+void xfmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	ck_assert_msg(n >= 0 && (size_t)n < len, "\"%s\" does not fit in %zu bytes", fmt, len);
+}
+
+/* ---- many plugin runs at once ---- */
+
+static int memfd_with(const char *data)
+{
+	int fd = memfd_create("cnitest-job", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	if (data)
+		ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+static char *read_back(int fd, size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *g = realloc(buf, cap = cap ? cap * 2 : 4096);
+
+			ck_assert_ptr_nonnull(g);
+			buf = g;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret_len = len;
+	return buf;
+}
+
+static void job_spawn(const char *bin, const char *cmd, const char *conf, struct plugin_job *j)
+{
+	static const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+	const char *dir = getenv("CNI_TEST_BIN"), *b = j->bin ? j->bin : bin;
+	char path[PATH_MAX], *env[16] = {0}, *argv[] = {path, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t def;
+	size_t k = 0;
+	int e;
+
+	if (strchr(b, '/'))
+		snprintf(path, sizeof(path), "%s", b);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, b);
+	j->r = (struct plugin_run){.status = -1};
+	j->fd[0] = memfd_with(conf);
+	j->fd[1] = memfd_with(NULL);
+	j->fd[2] = memfd_with(NULL);
+	ck_assert(asprintf(&env[k++], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") > 0);
+	ck_assert(asprintf(&env[k++], "CNI_COMMAND=%s", cmd) > 0);
+	ck_assert(asprintf(&env[k++], "CNI_CONTAINERID=%s", j->cid) > 0);
+	ck_assert(asprintf(&env[k++], "CNI_NETNS=%s", j->netns) > 0);
+	ck_assert(asprintf(&env[k++], "CNI_IFNAME=%s", j->ifname) > 0);
+	ck_assert(asprintf(&env[k++], "CNI_PATH=%s", dir) > 0);
+	for (size_t p = 0; p < sizeof(pass) / sizeof(pass[0]); p++)
+		if (getenv(pass[p]))
+			ck_assert(asprintf(&env[k++], "%s=%s", pass[p], getenv(pass[p])) > 0);
+	posix_spawn_file_actions_init(&fa);
+	for (int f = 0; f < 3; f++)
+		posix_spawn_file_actions_adddup2(&fa, j->fd[f], f);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	e = posix_spawn(&j->pid, path, &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	for (size_t x = 0; x < k; x++)
+		free(env[x]);
+	ck_assert_msg(e == 0, "cannot spawn %s: %s", path, strerror(e));
+}
+
+void plugin_exec_parallel(const char *bin, const char *cmd, const char *conf_json, struct plugin_job *jobs,
+			  size_t n, int timeout_s)
+{
+	struct timespec t0, now;
+	size_t left = n;
+
+	for (size_t i = 0; i < n; i++)
+		job_spawn(bin, cmd, conf_json, &jobs[i]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (left > 0) {
+		for (size_t i = 0; i < n; i++) {
+			int st;
+
+			if (jobs[i].pid <= 0 || waitpid(jobs[i].pid, &st, WNOHANG) != jobs[i].pid)
+				continue;
+			jobs[i].r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			jobs[i].pid = 0;
+			left--;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > timeout_s)
+			for (size_t i = 0; i < n; i++)
+				if (jobs[i].pid > 0) {
+					kill(jobs[i].pid, SIGKILL);
+					jobs[i].r.timed_out = true;
+				}
+		if (left > 0)
+			nanosleep(&(struct timespec){.tv_nsec = 2 * 1000 * 1000}, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct plugin_run *r = &jobs[i].r;
+
+		r->out = read_back(jobs[i].fd[1], &r->out_len);
+		r->err = read_back(jobs[i].fd[2], &r->err_len);
+		for (int f = 0; f < 3; f++)
+			close(jobs[i].fd[f]);
+		for (size_t m = 0; m < sizeof(sanitizer_markers) / sizeof(sanitizer_markers[0]); m++)
+			if (strstr(r->err, sanitizer_markers[m]))
+				r->sanitizer = true;
+		if (r->out_len)
+			r->json = json_loadb(r->out, r->out_len, 0, NULL);
+	}
+}
 
 int plugin_exec(const char *bin, const char *cmd, const char *netns, const char *ifname,
 		const char *containerid, const char *conf_json, const char *extra_env[],

@@ -71,6 +71,22 @@ int plugin_exec(const char *bin, const char *cmd, const char *netns, const char 
 		const char *containerid, const char *conf_json, const char *extra_env[],
 		struct plugin_run *out);
 void plugin_run_done(struct plugin_run *r);
+/* Many plugin runs at once (parallel ADD/DEL tests): every job's plugin is spawned first,
+ * with the environment plugin_exec gives, then all are waited for (killed after timeout_s);
+ * each job's r is filled as plugin_exec would. netns is a path (or "" for none). */
+struct plugin_job {
+	const char *cid, *ifname, *netns;
+	const char *bin; /* NULL: the call's bin; with a '/': a path */
+	pid_t pid;
+	int fd[3]; /* stdin, stdout, stderr: memfds */
+	struct plugin_run r;
+};
+void plugin_exec_parallel(const char *bin, const char *cmd, const char *conf_json, struct plugin_job *jobs,
+			  size_t n, int timeout_s);
+
+/* snprintf that fails the test when the text does not fit. */
+void xfmt(char *buf, size_t len, const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
+
 /* Whether $CNI_TEST_BIN/name is an executable (suites return NULL when it is not). */
 bool plugin_available(const char *name);
 #define _cleanup_run_ __attribute__((__cleanup__(plugin_run_done)))
