@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nl.h"
 
@@ -129,12 +130,17 @@ static bool is_link_local6(const struct ipnet *a)
 
 int addr_wait_dad(struct nl *nl, struct nl *sub, int ifindex, int timeout_ms, struct ipnet *ret_failed)
 {
+	struct timespec now;
+	int64_t deadline;
 	int r;
 
 	r = nl_subscribe(sub, RTNLGRP_IPV6_IFADDR);
 	if (r < 0)
 		return r;
-	for (int waited = 0;; waited++) {
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
+	for (;;) {
+		int64_t left;
 		_cleanup_free_ struct addr_entry *v = NULL;
 		bool tentative = false;
 		size_t n = 0;
@@ -154,11 +160,12 @@ int addr_wait_dad(struct nl *nl, struct nl *sub, int ifindex, int timeout_ms, st
 		}
 		if (!tentative)
 			return 0;
-		/* Each change of an address of the link wakes us; the deadline is per wait,
-		 * so bound the number of rounds too. */
-		if (waited > 64)
+		/* Each change of an address of the link wakes us; one deadline for all rounds. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		if (left <= 0)
 			return -ETIMEDOUT;
-		r = nl_wait(sub, timeout_ms, any_addr_cb, &ifindex);
+		r = nl_wait(sub, (int)left, any_addr_cb, &ifindex);
 		if (r < 0)
 			return r;
 	}

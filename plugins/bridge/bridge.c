@@ -603,13 +603,16 @@ static int ensure_vlan_gateway(struct ctx *x, struct link_info *ret, struct cni_
 		return r;
 	r = link_get_by_name(x->host, name, ret);
 	if (r < 0)
-		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, "", "cannot read back %s", name);
-	r = setup_port_vlans(x, p.ifindex, x->c.vlan, false, err);
-	if (r < 0)
+		r = cni_fail_kernel(err, CNI_ERR_INTERNAL, r, "", "cannot read back %s", name);
+	if (r >= 0)
+		r = setup_port_vlans(x, p.ifindex, x->c.vlan, false, err);
+	if (r >= 0 && (r = link_set_up(x->host, ret->ifindex, true)) < 0)
+		r = cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host), "failed to set %s up", name);
+	/* Half built, it would be found and trusted by every later ADD: remove it. */
+	if (r < 0) {
+		(void)link_del(x->host, p.ifindex);
 		return r;
-	r = link_set_up(x->host, ret->ifindex, true);
-	if (r < 0)
-		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->host), "failed to set %s up", name);
+	}
 	return 1;
 }
 
