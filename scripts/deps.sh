@@ -4,6 +4,7 @@
 #   scripts/deps.sh demo       build + iproute2 + ping
 #   scripts/deps.sh test       demo + Check, jq, the reference Go plugins (interop), valgrind
 #   scripts/deps.sh harness    golang-go + dpkg-dev (cnitool is built from Debian's source package)
+#   scripts/deps.sh runtimes   podman, runc, containerd, busybox-static (test/runtimes)
 #   scripts/deps.sh vm         qemu-system-x86, busybox-static, kmod, xz-utils (VM lane)
 #   scripts/deps.sh all        everything above
 # Packages already present are not reinstalled; nothing is done when all are there.
@@ -13,6 +14,7 @@ build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev git)
 demo=(iproute2 iputils-ping)
 test=(check jq containernetworking-plugins valgrind util-linux procps)
 harness=(golang-go dpkg-dev)
+runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)
 
 want=()
@@ -22,8 +24,9 @@ for group in "${@:-build}"; do
 	demo) want+=("${build[@]}" "${demo[@]}") ;;
 	test) want+=("${build[@]}" "${demo[@]}" "${test[@]}") ;;
 	harness) want+=("${harness[@]}") ;;
+	runtimes) want+=("${runtimes[@]}") ;;
 	vm) want+=("${vm[@]}") ;;
-	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${vm[@]}") ;;
+	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${runtimes[@]}" "${vm[@]}") ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -14,6 +14,9 @@
 #             (leaks included); any sanitizer report fails the stage
 #   harness   cnitool and the cni scripts (built from Debian's golang-github-appc-cni
 #             source package at test time) drive bin/ for real
+#   runtimes  podman 4.3 (CNI backend) and containerd 1.6 (ctr run --cni) run containers on
+#             examples/10-cni-c.conflist with the plugins as `make install` puts them, then
+#             with the sanitizer build; each runtime in a sandbox of its own (test/runtimes)
 #   vm        Debian's kernel in QEMU for what this kernel lacks (ipvlan, bridge VLAN
 #             filtering); fails loudly when the VM cannot boot
 # shellcheck disable=SC2317 # stage functions are called as "stage_$name"
@@ -25,15 +28,15 @@ stages=()
 for arg in "$@"; do
 	case "$arg" in
 	--no-deps) deps=0 ;;
-	build | unit | blackbox | san | harness | vm) stages+=("$arg") ;;
+	build | unit | blackbox | san | harness | runtimes | vm) stages+=("$arg") ;;
 	*) echo "test.sh: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done
-[ ${#stages[@]} -gt 0 ] || stages=(build unit blackbox san harness vm)
+[ ${#stages[@]} -gt 0 ] || stages=(build unit blackbox san harness runtimes vm)
 [ "$(id -u)" -eq 0 ] || { echo "test.sh: run as root (tests create network namespaces)" >&2; exit 1; }
 
 if [ "$deps" -eq 1 ]; then
-	scripts/deps.sh test harness vm || exit 1
+	scripts/deps.sh test harness runtimes vm || exit 1
 fi
 
 jobs=$(nproc)
@@ -44,23 +47,28 @@ stage_build() { make -j"$jobs"; }
 stage_unit() { make -j"$jobs" unit; }
 stage_blackbox() { make -j"$jobs" blackbox; }
 
+# san_begin DIR / san_end DIR: every process started in between (tests, and the plugins
+# that they or a runtime exec) reports into DIR, leaks included; san_end fails on any report
+san_begin() {
+	rm -rf "$1" && mkdir -p "$1"
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$1/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$1/ubsan"
+}
+san_end() {
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+	compgen -G "$1/*" >/dev/null || return 0
+	echo "sanitizer reports:"
+	head -n 60 "$1"/*
+	return 1
+}
+
 stage_san() {
-	local o=build/san logs
-	logs="$PWD/$o/sanitizer-logs"
+	local o=build/san rc=0
 	make -j"$jobs" O="$o" SAN=1 all "$o/build/unit-tests" "$o/build/blackbox-tests" || return 1
-	rm -rf "$logs" && mkdir -p "$logs"
-	# Every process (tests and the plugins they exec) reports into $logs; leaks included.
-	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$logs/asan"
-	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
-	local rc=0
+	san_begin "$PWD/$o/sanitizer-logs"
 	"$o/build/unit-tests" || rc=1
 	scripts/run-blackbox.sh "$o/build/blackbox-tests" "$PWD/$o/bin" || rc=1
-	unset ASAN_OPTIONS UBSAN_OPTIONS
-	if compgen -G "$logs/*" >/dev/null; then
-		echo "sanitizer reports:"
-		head -n 60 "$logs"/*
-		rc=1
-	fi
+	san_end "$PWD/$o/sanitizer-logs" || rc=1
 	return "$rc"
 }
 
@@ -76,6 +84,26 @@ stage_harness() {
 		mount -t tmpfs cni-harness-state /var/lib/cni
 		ip link set lo up
 		exec test/harness/run.sh "$1"' harness "$PWD/bin"
+}
+
+# The runtimes run the plugins installed by `make install` (into a temp DESTDIR, the path
+# they would have in /opt/cni/bin), then the sanitizer build's.
+stage_runtimes() {
+	local dest rc=0 san=build/san
+	dest=$(mktemp -d /tmp/cni-c-install.XXXXXX) || return 1
+	if make install DESTDIR="$dest"; then
+		test/runtimes/podman.sh "$dest/opt/cni/bin" || rc=1
+		test/runtimes/containerd.sh "$dest/opt/cni/bin" || rc=1
+	else
+		rc=1
+	fi
+	rm -rf "$dest"
+	make -j"$jobs" O="$san" SAN=1 all || return 1
+	san_begin "$PWD/$san/sanitizer-logs-runtimes"
+	test/runtimes/podman.sh "$san/bin" || rc=1
+	test/runtimes/containerd.sh "$san/bin" || rc=1
+	san_end "$PWD/$san/sanitizer-logs-runtimes" || rc=1
+	return "$rc"
 }
 
 # One boot runs the vm lane's suites (ipvlan, bridge VLANs) with the normal build and with

@@ -4,7 +4,8 @@
 # Fetch the upstream CNI client test tools (cnitool, scripts/exec-plugins.sh,
 # scripts/priv-net-run.sh from containernetworking/cni) out of Debian's
 # source package golang-github-appc-cni, build cnitool offline with Debian's
-# golang-go, and put the three tools into DEST.
+# golang-go, build our libcni-probe.go against its libcni, and put the four tools
+# into DEST.
 #
 # Nothing fetched here is ever committed: everything lives in a cache
 # directory (CNIH_CACHE, default /var/cache/cni-harness) and in DEST
@@ -35,6 +36,7 @@ die() { log "error: $*"; exit 1; }
 
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd -P)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 DEST=${1:-$CACHE/bin}
 mkdir -p "$DEST"
 DEST=$(cd "$DEST" && pwd -P)
@@ -107,9 +109,10 @@ DSC=$SRC_DIR/$(cat "$SRC_DIR/.dsc-name")
 GOPATH_DIR=$CACHE/gopath
 TREE=$GOPATH_DIR/src/github.com/containernetworking/cni
 BUILD=$CACHE/build
-STAMP="$(basename "$DSC") $(go version)"
+PROBE_SRC=$HERE/libcni-probe.go
+STAMP="$(basename "$DSC") $(go version) $(sha256sum <"$PROBE_SRC" | cut -c1-16)"
 
-if [[ -x $BUILD/cnitool && -f $BUILD/.stamp && $(cat "$BUILD/.stamp") == "$STAMP" ]]; then
+if [[ -x $BUILD/cnitool && -x $BUILD/libcni-probe && -f $BUILD/.stamp && $(cat "$BUILD/.stamp") == "$STAMP" ]]; then
 	log "reusing $BUILD/cnitool ($STAMP)"
 else
 	log "unpacking $(basename "$DSC")"
@@ -124,13 +127,21 @@ else
 	(cd "$TREE" && env GO111MODULE=off GOPATH="$GOPATH_DIR" GOCACHE="$CACHE/gocache" \
 		GOFLAGS= GOPROXY=off GOENV=off CGO_ENABLED=0 \
 		go build -trimpath -o "$BUILD/cnitool" github.com/containernetworking/cni/cnitool >&2)
+	# our probe is built in the same GOPATH, against that tree's libcni
+	rm -rf "$GOPATH_DIR/src/cnih"
+	mkdir -p "$GOPATH_DIR/src/cnih/libcni-probe"
+	cp "$PROBE_SRC" "$GOPATH_DIR/src/cnih/libcni-probe/main.go"
+	log "building libcni-probe"
+	(cd "$GOPATH_DIR/src/cnih/libcni-probe" && env GO111MODULE=off GOPATH="$GOPATH_DIR" GOCACHE="$CACHE/gocache" \
+		GOFLAGS= GOPROXY=off GOENV=off CGO_ENABLED=0 \
+		go build -trimpath -o "$BUILD/libcni-probe" cnih/libcni-probe >&2)
 	cp "$TREE/scripts/exec-plugins.sh" "$TREE/scripts/priv-net-run.sh" "$BUILD/"
 	printf '%s\n' "$STAMP" >"$BUILD/.stamp"
 fi
 
 # --- 4. install into DEST --------------------------------------------------
 if [[ $DEST != "$BUILD" ]]; then
-	install -m 0755 "$BUILD/cnitool" "$BUILD/exec-plugins.sh" "$BUILD/priv-net-run.sh" "$DEST/"
+	install -m 0755 "$BUILD/cnitool" "$BUILD/libcni-probe" "$BUILD/exec-plugins.sh" "$BUILD/priv-net-run.sh" "$DEST/"
 fi
-chmod 0755 "$DEST/cnitool" "$DEST/exec-plugins.sh" "$DEST/priv-net-run.sh"
-log "ready in $DEST: cnitool exec-plugins.sh priv-net-run.sh (from $(basename "$DSC"))"
+chmod 0755 "$DEST/cnitool" "$DEST/libcni-probe" "$DEST/exec-plugins.sh" "$DEST/priv-net-run.sh"
+log "ready in $DEST: cnitool libcni-probe exec-plugins.sh priv-net-run.sh (from $(basename "$DSC"))"

@@ -25,32 +25,8 @@ TOOLS=${CNIH_TOOLS:-$CACHE/bin}
 CONF_VERSION=${CNIH_CONF_VERSION:-0.2.0}
 TMO=${CNIH_TIMEOUT:-60}
 
-# --- TAP helpers --------------------------------------------------------------
-# fd 3 is the real stdout, for messages printed while a check's command has
-# stdout redirected (e.g. from a signal trap)
-exec 3>&1
-N=0
-FAILED=0
-ok() { N=$((N + 1)); printf 'ok %d - %s\n' "$N" "$*"; }
-notok() { N=$((N + 1)); FAILED=$((FAILED + 1)); printf 'not ok %d - %s\n' "$N" "$*"; }
-diag() { sed 's/^/# /'; }
-bail() { printf 'Bail out! %s\n' "$*" >&3; exit 1; }
-# check DESCRIPTION COMMAND...: run COMMAND, report, show its output on failure
-# A status of 129/130/143 means the command died of SIGHUP/SIGINT/SIGTERM:
-# stop, and let the EXIT trap clean up.
-check() {
-	local desc=$1 rc=0
-	shift
-	"$@" >"$TMP/out" 2>&1 || rc=$?
-	case $rc in
-	0) ok "$desc"; return 0 ;;
-	129 | 130 | 143) notok "$desc (interrupted)"; exit "$rc" ;;
-	124 | 137) echo "timed out (CNIH_TIMEOUT=$TMO s per command)" >>"$TMP/out" ;;
-	esac
-	notok "$desc"
-	diag <"$TMP/out"
-	return 1
-}
+# shellcheck source=test/lib/tap.sh
+. "$HERE/../lib/tap.sh"
 
 # --- arguments and prerequisites ----------------------------------------------
 [[ $# -eq 1 ]] || { echo "usage: $0 PLUGIN_DIR" >&2; exit 2; }
@@ -87,31 +63,6 @@ FWD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 LIBCNI_EXISTED=0 RESULTS_EXISTED=0
 [[ -d /var/lib/cni ]] && LIBCNI_EXISTED=1
 [[ -d $RESULTS ]] && RESULTS_EXISTED=1
-
-# bounded SECONDS CMD...: run CMD with a time limit.  timeout(1) puts CMD
-# (cnitool, the plugins it runs, priv-net-run.sh ...) in a process group of
-# its own and kills that whole group on expiry; CMD runs in the background
-# so that a signal to this script interrupts `wait` at once and the trap
-# can end that group (stop_child) before cleaning up.
-CHILD=""
-bounded() {
-	local rc=0 secs=$1
-	shift
-	timeout -k 5 "$secs" "$@" &
-	CHILD=$!
-	wait "$CHILD" || rc=$?
-	CHILD=""
-	return "$rc"
-}
-stop_child() {
-	[[ -n $CHILD ]] || return 0
-	# timeout is not reaped yet, so its process group id is still ours
-	kill -TERM -- "-$CHILD" 2>/dev/null
-	sleep 1
-	kill -KILL -- "-$CHILD" 2>/dev/null
-	wait "$CHILD" 2>/dev/null
-	CHILD=""
-}
 
 cleanup() {
 	stop_child
@@ -330,6 +281,49 @@ else
 	done
 fi
 
+# libcni itself, for what cnitool has no command for (libcni-probe.go)
+probe() { bounded "$TMO" env CNI_PATH="$PLUGIN_DIR" "$TOOLS/libcni-probe" "$@"; }
+# probe_is WANT ARGS...: libcni-probe prints exactly WANT
+probe_is() {
+	local want=$1 got
+	shift
+	got=$(probe "$@") || return 1
+	[[ $got == "$want" ]] || { echo "got $got, want $want"; return 1; }
+}
+ALLV='["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]'
+for p in bridge host-local loopback; do
+	check "libcni GetVersionInfo($p): every version 0.1.0 to 1.1.0" probe_is "$ALLV" version "$p"
+done
+check "libcni ValidateNetworkList accepts the bridge conflist (VERSION probe of each plugin)" \
+	probe_is '[]' validate "$NETDIR/10-$NET_BR.conflist"
+jq '.cniVersion = "1.2.0"' "$NETDIR/10-$NET_BR.conflist" >"$TMP/v120.conflist"
+refused_120() {
+	if probe validate "$TMP/v120.conflist" 2>"$TMP/v120.err"; then
+		echo "validation passed"
+		return 1
+	fi
+	grep -q 'plugin bridge does not support config version "1.2.0"' "$TMP/v120.err" ||
+		{ cat "$TMP/v120.err"; return 1; }
+}
+check "libcni ValidateNetworkList refuses cniVersion 1.2.0 (not in our VERSION answer)" refused_120
+same_as_add() {
+	probe cached "$NETDIR/10-$NET_BR.conflist" "/run/netns/$NSA" eth0 >"$TMP/cached-a.json" || return 1
+	jq -e --slurpfile add "$TMP/add-a.json" '.ips == $add[0].ips and .interfaces == $add[0].interfaces' \
+		"$TMP/cached-a.json" >/dev/null || { cat "$TMP/cached-a.json"; return 1; }
+}
+check "libcni GetNetworkListCachedResult($NSA) parses back the add result" same_as_add
+# CHECK gets the cached result as prevResult and must compare it with the kernel
+check_fails_without_addr() {
+	ip -n "$NSB" addr del "$IPB" dev eth0 || return 1
+	if cnitool check "$NET_BR" "$NSB" >"$TMP/check-b.out" 2>&1; then
+		echo "check passed"
+		return 1
+	fi
+	grep -q "${IPB%/*}" "$TMP/check-b.out" || { cat "$TMP/check-b.out"; return 1; }
+}
+check "cnitool check $NSB fails naming ${IPB%/*} once the address is removed (prevResult is used)" \
+	check_fails_without_addr
+
 check "cnitool del $NET_BR $NSA" cnitool del "$NET_BR" "$NSA"
 check "cnitool del $NET_BR $NSB" cnitool del "$NET_BR" "$NSB"
 check "ip: eth0 gone from $NSA and $NSB" both no_link "$NSA" eth0 -- no_link "$NSB" eth0
@@ -433,6 +427,4 @@ else
 	notok "net.ipv4.ip_forward back to $FWD_BEFORE"
 fi
 
-echo "1..$N"
-echo "cni-harness: $((N - FAILED)) passed, $FAILED failed"
-[[ $FAILED -eq 0 ]]
+tap_end cni-harness
