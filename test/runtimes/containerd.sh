@@ -79,15 +79,15 @@ check "ctr run --rm --cni: the container sees its address and pings $GW" \
 check "inside: eth0 had an address in 10.85.0.0/16" \
 	bash -c 'grep -Eq "inet 10\.85\.[0-9]+\.[0-9]+/16" "$TMP/a.out" || { cat "$TMP/a.out"; exit 1; }'
 check "trace: ADD with CNI_NETNS=/proc/PID/ns/net, CNI_IFNAME=eth0, CNI_PATH from /opt/cni/bin" \
-	bash -c '[[ $(traced_count "$1") == 1 ]] || cat "$TRACE/trace.jsonl"' _ \
+	bash -c '[[ $(traced_count "$1") == 1 ]] || { cat "$TRACE/trace.jsonl"; exit 1; }' _ \
 	".cmd == \"ADD\" and .containerid == \"$P-$P-a\" and (.netns | test(\"^/proc/[0-9]+/ns/net$\")) and .ifname == \"eth0\" and (.path | startswith(\"/opt/cni/bin\")) and .rc == 0"
 check "trace: DEL after the task exited, with CNI_NETNS=\"\" and the cached result as prevResult" \
-	bash -c '[[ $(traced_count "$1") == 1 ]] || cat "$TRACE/trace.jsonl"' _ \
+	bash -c '[[ $(traced_count "$1") == 1 ]] || { cat "$TRACE/trace.jsonl"; exit 1; }' _ \
 	".cmd == \"DEL\" and .containerid == \"$P-$P-a\" and .netns == \"\" and .conf.prevResult != null and .rc == 0"
 check "after exit: the lease is released" no_leases "$DATA" "$NET"
 check "after exit: bridge $BR has no ports" ports_are "$BR" 0
 check "after exit: libcni's cache in /var/lib/cni/results is empty" \
-	bash -c '[[ -z $(ls -A /var/lib/cni/results) ]] || ls -A /var/lib/cni/results'
+	bash -c '[[ -z $(ls -A /var/lib/cni/results) ]] || { ls -A /var/lib/cni/results; exit 1; }'
 
 # --- 2. two long-running containers, seen from outside -------------------------
 # start_bg ID: ctr run --rm --cni ID sleep, in the background (ctr stays in
@@ -133,9 +133,9 @@ kill_and_wait() {
 }
 check "ctr task kill -s SIGKILL b: ctr run ends" kill_and_wait "$P-b" "${CTR_PID[$P-b]}"
 check "after b ended: b's lease ($IPB) is released, c's ($IPC) is kept" \
-	bash -c '[[ -z $(lease_of "$1") && $(lease_of "$2") == "$3" ]] || leases "$DATA" "$NET"' _ "$P-b" "$P-c" "$IPC"
+	bash -c '[[ -z $(lease_of "$1") && $(lease_of "$2") == "$3" ]] || { leases "$DATA" "$NET"; exit 1; }' _ "$P-b" "$P-c" "$IPC"
 check "trace: b's DEL ran with CNI_NETNS=\"\" and succeeded" \
-	bash -c '[[ $(traced_count "$1") == 1 ]] || traced ".cmd == \"DEL\""' _ \
+	bash -c '[[ $(traced_count "$1") == 1 ]] || { traced ".cmd == \"DEL\""; exit 1; }' _ \
 	".cmd == \"DEL\" and .containerid == \"$P-$P-b\" and .netns == \"\" and .rc == 0"
 check "after b ended: bridge $BR has 1 port, ping host -> c still works" \
 	bash -c 'ports_are "$1" 1 && ping_ip "$2"' _ "$BR" "$IPC"
@@ -145,9 +145,9 @@ check "ctr task kill -s SIGKILL c: ctr run ends" kill_and_wait "$P-c" "${CTR_PID
 check "ctr containers ls: no container left" bash -c '[[ -z $(cctr containers ls -q) ]]'
 check "no lease left, bridge $BR has no ports" bash -c 'no_leases "$1" "$2" && ports_are "$3" 0' _ "$DATA" "$NET" "$BR"
 check "libcni's cache in /var/lib/cni/results is empty" \
-	bash -c '[[ -z $(ls -A /var/lib/cni/results) ]] || ls -A /var/lib/cni/results'
+	bash -c '[[ -z $(ls -A /var/lib/cni/results) ]] || { ls -A /var/lib/cni/results; exit 1; }'
 check "trace: every call ctr made succeeded; ctr never ran VERSION, CHECK or loopback" \
-	bash -c '[[ $(traced_count ".rc != 0 or .cmd == \"VERSION\" or .cmd == \"CHECK\" or .plugin == \"loopback\"") == 0 ]] || cat "$TRACE/trace.jsonl"'
+	bash -c '[[ $(traced_count ".rc != 0 or .cmd == \"VERSION\" or .cmd == \"CHECK\" or .plugin == \"loopback\"") == 0 ]] || { cat "$TRACE/trace.jsonl"; exit 1; }'
 
 # a clean stop, so that containerd's own cleanup runs (rt_inside_exit kills it otherwise)
 kill -TERM "$CPID" 2>/dev/null
