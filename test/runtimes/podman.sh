@@ -233,6 +233,8 @@ check "no pod namespace left in /run/netns" bash -c '[[ -z $(ls -A /run/netns) ]
 check "bridges $BR and $BR6 have no ports" bash -c 'ports_are "$1" 0 && ports_are "$2" 0' _ "$BR" "$BR6"
 check "trace: every call podman made succeeded" \
 	bash -c '[[ $(traced_count ".rc != 0") == 0 ]] || { traced ".rc != 0"; exit 1; }'
+check "trace: podman ran a VERSION probe for every ADD and DEL (one per network and call)" \
+	bash -c 'v=$(traced_count ".cmd == \"VERSION\"") o=$(traced_count ".cmd == \"ADD\" or .cmd == \"DEL\""); [[ $v -ge $o ]] || { echo "$v VERSION, $o ADD/DEL"; exit 1; }'
 check "trace: podman never ran the loopback plugin (it sets lo up itself)" \
 	bash -c '[[ $(traced_count ".plugin == \"loopback\"") == 0 ]]'
 podman rmi -f "$IMG" >/dev/null 2>&1
