@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # common.sh: the sandbox, rootfs and trace plumbing shared by podman.sh and
-# containerd.sh.  Source it after test/lib/tap.sh, with HERE set to this
-# directory.
+# containerd.sh, plus the TAP helpers of test/lib/tap.sh.  Source it with HERE
+# set to this directory.
 #
 # A lane script runs twice: "outside" (on the machine) it makes the temp dir,
 # notes the host state, and runs itself again "inside" a sandbox:
@@ -17,6 +17,9 @@
 # points it had to create, and checks that the machine is as it was.
 #
 # Variables: PLUGIN_DIR (absolute), P (name prefix), TMP, TMO.
+
+# shellcheck source=test/lib/tap.sh
+. "$HERE/../lib/tap.sh"
 
 TMO=${CNIRT_TIMEOUT:-120}
 

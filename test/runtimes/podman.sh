@@ -20,7 +20,6 @@
 set -uo pipefail
 shopt -s nullglob
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-. "$HERE/../lib/tap.sh"
 . "$HERE/common.sh"
 
 [[ $# -eq 1 ]] || { echo "usage: $0 PLUGIN_DIR" >&2; exit 2; }
