@@ -6,7 +6,10 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -18,21 +21,34 @@
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
 
+/* The path is resolved with O_PATH, which never blocks and has no side effect whatever the
+ * file is (a FIFO would block a plain open forever, a device open can act on hardware).
+ * Only once the inode is known to be a namespace file is it opened for real, through
+ * /proc/self/fd, so the checked inode is the one opened. Symlinks are followed: runtimes
+ * pass /proc/<pid>/ns/net, which is one. */
 int netns_open(const char *path, int *ret_fd)
 {
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_close_ int pfd = -EBADF, fd = -EBADF;
+	char self[sizeof("/proc/self/fd/") + 12];
 	struct statfs sfs;
+	struct stat st;
 	int type;
 
 	if (!path || !*path)
 		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	if (strnlen(path, PATH_MAX) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? -ENOENT : negerrno();
-	if (fstatfs(fd, &sfs) < 0)
+	if (fstat(pfd, &st) < 0 || fstatfs(pfd, &sfs) < 0)
 		return negerrno();
-	if (sfs.f_type != NSFS_MAGIC && sfs.f_type != PROC_SUPER_MAGIC)
+	if (!S_ISREG(st.st_mode) || (sfs.f_type != NSFS_MAGIC && sfs.f_type != PROC_SUPER_MAGIC))
 		return -EINVAL;
+	(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return negerrno();
 	type = ioctl(fd, NS_GET_NSTYPE);
 	if (type < 0 && errno != ENOTTY)
 		return -EINVAL;

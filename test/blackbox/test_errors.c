@@ -2,6 +2,10 @@
  * Every error must be exactly one JSON object {cniVersion, code, msg[, details]} on stdout
  * with exit status 1 (assert_cni_error checks all of that). */
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +355,98 @@ START_TEST(netns_not_a_namespace)
 }
 END_TEST
 
+/* Whatever CNI_NETNS names, the plugin answers at once: a FIFO or a device must not be
+ * opened for real (a FIFO blocks a plain open forever, a device open can act on hardware).
+ * ADD and CHECK fail with a clear error; DEL succeeds (it releases what it can). */
+enum special { SP_FIFO, SP_SOCKET, SP_CHARDEV, SP_BLOCKDEV, SP_LOOP, SP_DANGLING, SP_DOTDOT,
+	       SP_TOOLONG, SP_UNREADABLE, SP_DIR_SLASH, _SP_MAX };
+
+static void make_special(enum special k, const char *dir, char *path, size_t len, unsigned *code,
+			 const char **msg)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char other[PATH_MAX + 16];
+	int fd;
+
+	*code = 4;
+	*msg = "not a network namespace";
+	xfmt(path, len, "%s/ns", dir);
+	switch (k) {
+	case SP_FIFO:
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		break;
+	case SP_SOCKET:
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(fd, 0);
+		xfmt(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		ck_assert_int_eq(listen(fd, 1), 0); /* kept open: a live listener */
+		break;
+	case SP_CHARDEV:
+		ck_assert_int_eq(mknod(path, S_IFCHR | 0600, makedev(1, 3)), 0); /* null */
+		break;
+	case SP_BLOCKDEV:
+		ck_assert_int_eq(mknod(path, S_IFBLK | 0600, makedev(7, 0)), 0); /* loop0 */
+		break;
+	case SP_LOOP:
+		xfmt(other, sizeof(other), "%s/ns2", dir);
+		ck_assert_int_eq(symlink(other, path), 0);
+		ck_assert_int_eq(symlink(path, other), 0);
+		*msg = "cannot open";
+		break;
+	case SP_DANGLING:
+		xfmt(other, sizeof(other), "%s/nowhere", dir);
+		ck_assert_int_eq(symlink(other, path), 0);
+		*code = 3;
+		*msg = "does not exist";
+		break;
+	case SP_DOTDOT: /* resolves to the directory itself */
+		xfmt(path, len, "%s/../%s", dir, strrchr(dir, '/') + 1);
+		break;
+	case SP_TOOLONG:
+		ck_assert_uint_gt(len, PATH_MAX + 2);
+		memset(path, 'a', PATH_MAX + 1);
+		path[0] = '/';
+		path[PATH_MAX + 1] = '\0';
+		*msg = "cannot open";
+		break;
+	case SP_UNREADABLE:
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		break;
+	case SP_DIR_SLASH:
+		xfmt(path, len, "%s/", dir);
+		break;
+	default:
+		ck_abort();
+	}
+}
+
+START_TEST(netns_special_files)
+{
+	static const char *const cmds[] = {"ADD", "CHECK", "DEL"};
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	const char *msg;
+	unsigned code;
+
+	host_lo_up();
+	ck_assert_int_eq(testdir_create(dir), 0);
+	make_special((enum special)_i, dir, path, sizeof(path), &code, &msg);
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		_cleanup_run_ struct plugin_run r = {0};
+
+		lo(cmds[c], path, "eth0", CID, CONF_100, NULL, &r);
+		ck_assert_msg(!r.timed_out, "%s with special file %d: timed out", cmds[c], _i);
+		if (strcmp(cmds[c], "DEL") == 0)
+			assert_run_ok(&r);
+		else
+			assert_cni_error(&r, code, msg);
+	}
+	assert_link_up(NULL, "lo", true);
+}
+END_TEST
+
 START_TEST(netns_own_add_refused)
 {
 	/* /proc/self/ns/net of the plugin is the namespace it runs in: refusing it before
@@ -482,6 +578,7 @@ Suite *errors_suite(void)
 	tcase_add_unchecked_fixture(tc, NULL, host_lo_up);
 	tcase_add_loop_test(tc, netns_nonexistent, 0, 2);
 	tcase_add_test(tc, netns_not_a_namespace);
+	tcase_add_loop_test(tc, netns_special_files, 0, _SP_MAX);
 	tcase_add_test(tc, netns_own_add_refused);
 	tcase_add_test(tc, netns_own_del_refused);
 	tcase_add_test(tc, netns_own_override);
