@@ -1,7 +1,10 @@
 /* io.c: whole-buffer reads and writes. */
 #include "io.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 
@@ -81,4 +84,53 @@ int io_read_alloc(int fd, size_t max, char **ret, size_t *ret_len)
 	*ret_len = len;
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+/* The inode behind an O_PATH fd, opened for real with the access mode of flags. */
+static int reopen_regular(int pfd, int flags, int *ret_fd)
+{
+	char self[sizeof("/proc/self/fd/") + 12];
+	struct stat st;
+	int fd;
+
+	if (fstat(pfd, &st) < 0)
+		return negerrno();
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	/* O_NONBLOCK: a lease on the file fails the open instead of blocking it. */
+	fd = open(self, (flags & (O_ACCMODE | O_TRUNC | O_APPEND)) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return negerrno();
+	*ret_fd = fd;
+	return 0;
+}
+
+int io_open_regular(int dirfd, const char *path, int flags, mode_t mode, int *ret_fd)
+{
+	/* A few rounds at most: a file created or removed by someone else between two calls. */
+	for (unsigned round = 0; round < 8; round++) {
+		_cleanup_close_ int pfd = -EBADF;
+		int fd;
+
+		pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
+		if (pfd >= 0)
+			return reopen_regular(pfd, flags, ret_fd);
+		if (errno != ENOENT || !(flags & O_CREAT))
+			return negerrno();
+		fd = openat(dirfd, path,
+			    (flags & (O_ACCMODE | O_APPEND)) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+			    mode);
+		if (fd >= 0) {
+			*ret_fd = fd;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return negerrno();
+	}
+	return -EAGAIN;
 }

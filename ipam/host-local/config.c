@@ -552,16 +552,12 @@ int config_parse(const json_t *conf, enum cni_version v, const char *args_ip, st
 static int read_file(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = -EBADF;
-	struct stat st;
 	size_t len;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+	r = io_open_regular(AT_FDCWD, path, O_RDONLY, 0, &fd);
+	if (r < 0)
+		return r;
 	return io_read_alloc(fd, RESOLV_MAX, ret, &len);
 }
 

@@ -111,6 +111,9 @@ int ops_add(const struct cni_args *a, struct cni_result *ret, struct cni_error *
 		return r;
 	if (c.resolv_conf) {
 		r = config_resolv_conf(c.resolv_conf, &res.dns);
+		if (r == -EINVAL || r == -EISDIR)
+			return cni_fail(err, CNI_ERR_INVALID_CONFIG, r,
+					"\"ipam.resolvConf\": %s is not a regular file", c.resolv_conf);
 		if (r < 0)
 			return cni_fail_errno(err, CNI_ERR_INVALID_CONFIG, r,
 					      "\"ipam.resolvConf\": cannot read %s", c.resolv_conf);

@@ -142,15 +142,11 @@ static char *trim(char *s, size_t len)
 static int read_small(int dfd, const char *name, char *buf, size_t size, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -EBADF;
-	struct stat st;
+	int r;
 
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
+	r = io_open_regular(dfd, name, O_RDONLY | O_NOFOLLOW, 0, &fd);
+	if (r < 0)
+		return r == -EINVAL || r == -EISDIR ? -EBADFD : r;
 	return io_read(fd, buf, size, ret_len);
 }
 
@@ -328,9 +324,9 @@ static int open_dir_and_lock(const char *data_dir, const char *network, int *ret
 	r = open_dir(data_dir, network, &dfd);
 	if (r < 0)
 		return r;
-	fd = openat(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
-	if (fd < 0)
-		return -errno;
+	r = io_open_regular(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_NOFOLLOW, 0750, &fd);
+	if (r < 0)
+		return r;
 	*ret_dfd = TAKE_FD(dfd);
 	*ret_lock_fd = fd;
 	return 0;

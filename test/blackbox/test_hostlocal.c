@@ -596,6 +596,62 @@ START_TEST(resolv_conf_missing)
 }
 END_TEST
 
+/* resolvConf names something that is not a regular file: a clear code-7 error at once
+ * (a FIFO used to block the plugin forever), nothing reserved. */
+START_TEST(resolv_conf_not_regular)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char dir[PATH_MAX], conf[PATH_MAX + 256], ipam[PATH_MAX + 64], target[PATH_MAX];
+
+	ck_assert_int_eq(testdir_create(dir), 0);
+	switch (_i) {
+	case 0:
+		xfmt(target, sizeof(target), "%s/fifo", dir);
+		ck_assert_int_eq(mkfifo(target, 0600), 0);
+		break;
+	case 1:
+		xfmt(target, sizeof(target), "/dev/null");
+		break;
+	default:
+		xfmt(target, sizeof(target), "%s", dir);
+		break;
+	}
+	xfmt(ipam, sizeof(ipam), R24 ",\"resolvConf\":\"%s\"", target);
+	conf_of(conf, sizeof(conf), "1.0.0", dir, ipam, NULL);
+	hl("ADD", "ctr-dns", "eth0", conf, NULL, &r);
+	ck_assert_msg(!r.timed_out, "ADD with resolvConf %s timed out", target);
+	assert_cni_error(&r, 7, "is not a regular file");
+	assert_cni_error(&r, 7, "ipam.resolvConf");
+}
+END_TEST
+
+/* The store's lock file is a symlink or a FIFO (planted): the operation fails with an
+ * error at once, and nothing is created or written through the link. */
+START_TEST(store_lock_planted)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char dir[PATH_MAX], conf[1024], store[PATH_MAX], lock[PATH_MAX], victim[PATH_MAX];
+	struct stat st;
+
+	ck_assert_int_eq(testdir_create(dir), 0);
+	xfmt(store, sizeof(store), "%s/" NET, dir);
+	ck_assert_int_eq(mkdir(store, 0755), 0);
+	spath(lock, dir, "lock");
+	xfmt(victim, sizeof(victim), "%s/victim", dir);
+	if (_i == 0)
+		ck_assert_int_eq(symlink(victim, lock), 0);
+	else
+		ck_assert_int_eq(mkfifo(lock, 0600), 0);
+	conf_of(conf, sizeof(conf), "1.0.0", dir, R24, NULL);
+	hl("ADD", "ctr-lock", "eth0", conf, NULL, &r);
+	ck_assert_msg(!r.timed_out, "ADD with a planted lock timed out");
+	assert_cni_error(&r, 999, "cannot open the data directory");
+	ck_assert_msg(lstat(victim, &st) != 0 && errno == ENOENT, "%s was created through the lock symlink",
+		      victim);
+	assert_store(dir, NULL);
+}
+END_TEST
+
 /* ---- requested IPs ---- */
 
 START_TEST(requested_cni_args)
@@ -1166,6 +1222,8 @@ Suite *hostlocal_suite(void)
 	tcase_add_test(tc, range_set_of_several_ranges);
 	tcase_add_loop_test(tc, routes_and_resolv_conf, 0, 3);
 	tcase_add_test(tc, resolv_conf_missing);
+	tcase_add_loop_test(tc, resolv_conf_not_regular, 0, 3);
+	tcase_add_loop_test(tc, store_lock_planted, 0, 2);
 	tcase_add_test(tc, requested_cni_args);
 	tcase_add_test(tc, requested_args_and_runtime_config);
 	tcase_add_test(tc, ip_ranges_prepended);

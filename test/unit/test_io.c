@@ -1,6 +1,11 @@
 /* test_io.c: bounded whole-buffer reads and writes (pkg/io.c) over pipes. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -97,6 +102,76 @@ START_TEST(write_to_closed_pipe)
 }
 END_TEST
 
+/* ---- io_open_regular over every kind of file, in a mkdtemp directory ---- */
+
+static int tmpdir_open(char dir[static 64])
+{
+	int dfd;
+
+	snprintf(dir, 64, "/tmp/cni-io-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	return dfd;
+}
+
+static void tmpdir_rm(int dfd, const char *dir)
+{
+	static const char *const names[] = {"reg", "fifo", "sock", "dir", "link", "dangling", "loop1", "loop2",
+					    "new", "link2"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		(void)unlinkat(dfd, names[i], strcmp(names[i], "dir") == 0 ? AT_REMOVEDIR : 0);
+	close(dfd);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
+START_TEST(open_regular_kinds)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[64], buf[16];
+	size_t len;
+	int dfd = tmpdir_open(dir), fd = -1, sk;
+
+	ck_assert_int_ge(fd = openat(dfd, "reg", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0);
+	ck_assert_int_eq(io_write_all(fd, "hello", 5), 0);
+	close(fd);
+	ck_assert_int_eq(mkfifoat(dfd, "fifo", 0600), 0);
+	ck_assert_int_eq(mkdirat(dfd, "dir", 0700), 0);
+	ck_assert_int_eq(symlinkat("reg", dfd, "link"), 0);
+	ck_assert_int_eq(symlinkat("nowhere", dfd, "dangling"), 0);
+	ck_assert_int_eq(symlinkat("loop2", dfd, "loop1"), 0);
+	ck_assert_int_eq(symlinkat("loop1", dfd, "loop2"), 0);
+	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
+	ck_assert_int_eq(bind(sk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	ck_assert_int_eq(io_open_regular(dfd, "reg", O_RDONLY, 0, &fd), 0);
+	ck_assert_int_eq(io_read(fd, buf, sizeof(buf), &len), 0);
+	ck_assert_str_eq(buf, "hello");
+	close(fd);
+	ck_assert_int_eq(io_open_regular(dfd, "fifo", O_RDONLY, 0, &fd), -EINVAL); /* never blocks */
+	ck_assert_int_eq(io_open_regular(dfd, "fifo", O_WRONLY, 0, &fd), -EINVAL);
+	ck_assert_int_eq(io_open_regular(dfd, "sock", O_RDONLY, 0, &fd), -EINVAL);
+	ck_assert_int_eq(io_open_regular(AT_FDCWD, "/dev/null", O_RDONLY, 0, &fd), -EINVAL);
+	ck_assert_int_eq(io_open_regular(dfd, "dir", O_RDONLY, 0, &fd), -EISDIR);
+	ck_assert_int_eq(io_open_regular(dfd, "dangling", O_RDONLY, 0, &fd), -ENOENT);
+	ck_assert_int_eq(io_open_regular(dfd, "loop1", O_RDONLY, 0, &fd), -ELOOP);
+	/* Symlinks are followed unless O_NOFOLLOW. */
+	ck_assert_int_eq(io_open_regular(dfd, "link", O_RDONLY, 0, &fd), 0);
+	close(fd);
+	ck_assert_int_eq(io_open_regular(dfd, "link", O_RDONLY | O_NOFOLLOW, 0, &fd), -ELOOP);
+	/* O_CREAT never creates through a symlink, even a dangling one. */
+	ck_assert_int_eq(io_open_regular(dfd, "dangling", O_RDONLY | O_CREAT | O_NOFOLLOW, 0600, &fd), -ELOOP);
+	ck_assert_int_eq(faccessat(dfd, "nowhere", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_int_eq(io_open_regular(dfd, "new", O_WRONLY | O_CREAT | O_NOFOLLOW, 0600, &fd), 0);
+	close(fd);
+	ck_assert_int_eq(faccessat(dfd, "new", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	close(sk);
+	tmpdir_rm(dfd, dir);
+}
+END_TEST
+
 Suite *io_suite(void)
 {
 	Suite *s = suite_create("io");
@@ -107,6 +182,7 @@ Suite *io_suite(void)
 	tcase_add_test(tc, read_empty);
 	tcase_add_loop_test(tc, read_alloc_limits, 0, sizeof(alloc_sizes) / sizeof(alloc_sizes[0]));
 	tcase_add_test(tc, write_to_closed_pipe);
+	tcase_add_test(tc, open_regular_kinds);
 	suite_add_tcase(s, tc);
 	return s;
 }
