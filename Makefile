@@ -2,6 +2,8 @@
 # $(DESTDIR)$(PREFIX) (default /opt/cni/bin); `make check` runs the whole test suite.
 
 PREFIX      ?= /opt/cni/bin
+SBINDIR     ?= /usr/local/sbin
+RTPROTOS_DIR ?= /etc/iproute2/rt_protos.d
 INSTALL_STRIP ?= -s  # make install INSTALL_STRIP= keeps the debug information
 DESTDIR     ?=
 O           ?= .
@@ -41,8 +43,18 @@ PLUGIN_SRC  := $(wildcard plugins/*/*.c ipam/*/*.c) plugins/main.c
 MULTI       := $(O)/build/cni-c
 BINARIES    := $(addprefix $(BIN)/,$(PLUGINS))
 
+# The node agent (node/): a daemon of its own, not part of the multicall plugin binary
+# (it links libcurl, which no plugin should load).
+NODE_SRC    := $(wildcard node/*.c)
+NODE_LIB_SRC := $(filter-out node/main.c,$(NODE_SRC))
+NODE_BIN    := $(BIN)/cni-c-node
+NODE_LIBS   := -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcurl -lmnl
+ifeq ($(SAN),1)
+NODE_LIBS   := -ljansson -lcurl -lmnl
+endif
+
 .PHONY: all install uninstall clean check test unit blackbox bench demo
-all: $(BINARIES)
+all: $(BINARIES) $(NODE_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +70,10 @@ $(MULTI): $(PLUGIN_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
 $(BINARIES): $(MULTI)
 	@mkdir -p $(BIN)
 	ln -f $(MULTI) $@
+
+$(NODE_BIN): $(NODE_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS)
 
 # ---- tests ----
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
@@ -113,11 +129,16 @@ install: all
 		mv -f $(DESTDIR)$(PREFIX)/.$$b.new $(DESTDIR)$(PREFIX)/$$b || exit 1; \
 	done
 	rm -f $(DESTDIR)$(PREFIX)/.cni-c.new
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(RTPROTOS_DIR)
+	install -m 0755 $(INSTALL_STRIP) $(NODE_BIN) $(DESTDIR)$(SBINDIR)/.cni-c-node.new
+	mv -f $(DESTDIR)$(SBINDIR)/.cni-c-node.new $(DESTDIR)$(SBINDIR)/cni-c-node
+	printf '# routes of the cni-c node agent (cni-c-node)\n147\tcni-c\n' >$(DESTDIR)$(RTPROTOS_DIR)/cni-c.conf
 
 uninstall:
 	for b in $(PLUGINS); do rm -f $(DESTDIR)$(PREFIX)/$$b; done
+	rm -f $(DESTDIR)$(SBINDIR)/cni-c-node $(DESTDIR)$(RTPROTOS_DIR)/cni-c.conf
 
 clean:
 	rm -rf $(O)/build $(O)/bin
 
--include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*.d $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d $(BUILD)/test/*/*.d)
+-include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*.d $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d $(BUILD)/node/*.d $(BUILD)/test/*/*.d)

@@ -68,7 +68,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	size_t len;
 	int r;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != l->ifindex)
+	if (nlh->nlmsg_type != RTM_NEWADDR || (l->ifindex && (int)ifa->ifa_index != l->ifindex))
 		return 0;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return 0;
@@ -86,6 +86,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	e.addr.prefix = ifa->ifa_prefixlen;
 	e.flags = tb[IFA_FLAGS] ? nl_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	e.scope = ifa->ifa_scope;
+	e.ifindex = (int)ifa->ifa_index;
 	if (l->n % 8 == 0) {
 		struct addr_entry *v = realloc(l->v, (l->n + 8) * sizeof(*v));
 

@@ -17,11 +17,12 @@ struct addr_entry {
 	struct ipnet addr;
 	unsigned flags; /* IFA_F_* */
 	unsigned char scope;
+	int ifindex;
 };
 
 int addr_add(struct nl *nl, int ifindex, const struct ipnet *a, bool nodad);
 int addr_del(struct nl *nl, int ifindex, const struct ipnet *a);
-/* family AF_UNSPEC lists both. */
+/* family AF_UNSPEC lists both; ifindex 0 lists every link's. */
 int addr_list(struct nl *nl, int ifindex, int family, struct addr_entry **ret, size_t *ret_n);
 
 /* Wait, bounded and event-driven, until no global IPv6 address of the link is tentative.

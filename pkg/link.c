@@ -9,11 +9,40 @@
 #include <linux/veth.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 
 #include "nl.h"
 
 /* ---- lookup ---- */
+
+static int parse_vxlan(const struct nlattr *nest, struct link_vxlan_info *v)
+{
+	const struct nlattr *tb[IFLA_VXLAN_MAX + 1];
+	const void *p;
+	size_t len;
+	int r;
+
+	r = nl_parse_nested(nest, tb, IFLA_VXLAN_MAX);
+	if (r < 0)
+		return r;
+	if (tb[IFLA_VXLAN_ID])
+		v->vni = nl_get_u32(tb[IFLA_VXLAN_ID]);
+	if (tb[IFLA_VXLAN_PORT])
+		v->port = ntohs(nl_get_u16(tb[IFLA_VXLAN_PORT]));
+	if (tb[IFLA_VXLAN_LINK])
+		v->dev = (int)nl_get_u32(tb[IFLA_VXLAN_LINK]);
+	if (tb[IFLA_VXLAN_LEARNING])
+		v->learning = nl_get_u8(tb[IFLA_VXLAN_LEARNING]);
+	if (tb[IFLA_VXLAN_LOCAL] && (p = nl_get_data(tb[IFLA_VXLAN_LOCAL], &len)) && len == 4) {
+		v->local.family = AF_INET;
+		memcpy(v->local.a, p, 4);
+	} else if (tb[IFLA_VXLAN_LOCAL6] && (p = nl_get_data(tb[IFLA_VXLAN_LOCAL6], &len)) && len == 16) {
+		v->local.family = AF_INET6;
+		memcpy(v->local.a, p, 16);
+	}
+	return 0;
+}
 
 static int parse_linkinfo(const struct nlattr *nest, struct link_info *li)
 {
@@ -33,6 +62,8 @@ static int parse_linkinfo(const struct nlattr *nest, struct link_info *li)
 		r = nl_parse_nested(tb[IFLA_INFO_DATA], data, IFLA_IPVLAN_MAX);
 		if (r >= 0 && data[IFLA_IPVLAN_MODE])
 			li->ipvlan_mode = nl_get_u16(data[IFLA_IPVLAN_MODE]);
+	} else if (strcmp(kind, "vxlan") == 0) {
+		r = parse_vxlan(tb[IFLA_INFO_DATA], &li->vxlan);
 	} else if (strcmp(kind, "bridge") == 0) {
 		r = nl_parse_nested(tb[IFLA_INFO_DATA], data, IFLA_BR_MAX);
 		if (r >= 0 && data[IFLA_BR_VLAN_FILTERING])
@@ -147,6 +178,34 @@ int link_create_bridge(struct nl *nl, const struct link_bridge_opts *o)
 		nl_put_u8(&req, IFLA_BR_VLAN_FILTERING, 1);
 		nl_nest_end(&req, data);
 	}
+	nl_nest_end(&req, info);
+	return nl_call(nl, &req, NULL, NULL);
+}
+
+int link_create_vxlan(struct nl *nl, const struct link_vxlan_opts *o)
+{
+	struct nl_req req;
+	struct nlattr *info, *data;
+
+	newlink(&req, NLM_F_CREATE | NLM_F_EXCL);
+	nl_put_str(&req, IFLA_IFNAME, o->name);
+	if (o->mtu)
+		nl_put_u32(&req, IFLA_MTU, o->mtu);
+	if (o->mac)
+		nl_put(&req, IFLA_ADDRESS, o->mac, 6);
+	info = nl_nest_begin(&req, IFLA_LINKINFO);
+	nl_put_str(&req, IFLA_INFO_KIND, "vxlan");
+	data = nl_nest_begin(&req, IFLA_INFO_DATA);
+	nl_put_u32(&req, IFLA_VXLAN_ID, o->vni);
+	nl_put_u16(&req, IFLA_VXLAN_PORT, htons(o->port));
+	nl_put_u8(&req, IFLA_VXLAN_LEARNING, o->learning);
+	if (o->dev)
+		nl_put_u32(&req, IFLA_VXLAN_LINK, (uint32_t)o->dev);
+	if (o->local && o->local->family == AF_INET)
+		nl_put(&req, IFLA_VXLAN_LOCAL, o->local->a, 4);
+	else if (o->local && o->local->family == AF_INET6)
+		nl_put(&req, IFLA_VXLAN_LOCAL6, o->local->a, 16);
+	nl_nest_end(&req, data);
 	nl_nest_end(&req, info);
 	return nl_call(nl, &req, NULL, NULL);
 }

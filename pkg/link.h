@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ipnet.h"
+
 struct nl;
 
 struct link_info {
@@ -29,6 +31,13 @@ struct link_info {
 	int ipvlan_mode;   /* IPVLAN_MODE_*, -1 unless kind is ipvlan */
 	int vlan_filtering; /* bridge only: 0/1, -1 unknown */
 	int vlan_default_pvid; /* bridge only: the VID new ports get, -1 unknown */
+	struct link_vxlan_info {
+		uint32_t vni;
+		uint16_t port;          /* UDP destination port, host order */
+		struct ipnet_addr local; /* family 0: none */
+		int dev;                /* underlay link, 0: none */
+		bool learning;
+	} vxlan; /* kind "vxlan" only */
 };
 
 int link_get_by_name(struct nl *nl, const char *name, struct link_info *ret);
@@ -63,6 +72,19 @@ struct link_ipvlan_opts {
 	unsigned mtu; /* 0: inherit */
 };
 int link_create_ipvlan(struct nl *nl, const struct link_ipvlan_opts *o);
+
+struct link_vxlan_opts {
+	const char *name;
+	uint32_t vni;
+	uint16_t port;                 /* host order */
+	const struct ipnet_addr *local; /* source of the encapsulated packets */
+	int dev;                       /* underlay link, 0: any */
+	const uint8_t *mac;            /* NULL: random */
+	unsigned mtu;                  /* 0: kernel default (dev's MTU less the headers) */
+	bool learning;
+};
+/* Created down; -EEXIST when a link of that name exists. */
+int link_create_vxlan(struct nl *nl, const struct link_vxlan_opts *o);
 
 int link_set_up(struct nl *nl, int ifindex, bool up);
 int link_set_promisc(struct nl *nl, int ifindex, bool on);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "netns.h"
@@ -270,6 +272,178 @@ int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
 			return negerrno();
 	} while (r > 0);
 	return c.cb_error;
+}
+
+/* ---- batches ---- */
+
+/* Requests per sendmsg(): the kernel answers a failed request with an error message on
+ * our receive queue while it processes the chunk, so a chunk must never produce more
+ * errors than that queue holds (about 200 KiB; an error is ~ 1 KiB of queue with its
+ * skb). 128 is safe with the default buffer, and big enough to make syscalls rare. */
+#define NL_BATCH_CHUNK 128
+
+struct nl_batch {
+	char *buf;
+	size_t len, cap;
+	size_t *off; /* start of each request in buf */
+	size_t n, n_cap;
+};
+
+int nl_batch_new(struct nl_batch **ret)
+{
+	struct nl_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	*ret = b;
+	return 0;
+}
+
+void nl_batch_free(struct nl_batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->off);
+	free(b);
+}
+
+size_t nl_batch_count(const struct nl_batch *b)
+{
+	return b->n;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *g;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	g = realloc(*p, ncap * elem);
+	if (!g)
+		return -ENOMEM;
+	*p = g;
+	*cap = ncap;
+	return 0;
+}
+
+int nl_batch_add(struct nl_batch *b, const struct nl_req *req)
+{
+	size_t len = MNL_ALIGN(req->nlh->nlmsg_len);
+	int r;
+
+	if (req->overflow)
+		return -EMSGSIZE;
+	r = grow((void **)&b->buf, &b->cap, b->len + len, 1);
+	if (r < 0)
+		return r;
+	r = grow((void **)&b->off, &b->n_cap, b->n + 1, sizeof(*b->off));
+	if (r < 0)
+		return r;
+	memcpy(b->buf + b->len, req->nlh, req->nlh->nlmsg_len);
+	memset(b->buf + b->len + req->nlh->nlmsg_len, 0, len - req->nlh->nlmsg_len);
+	((struct nlmsghdr *)(b->buf + b->len))->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	b->off[b->n++] = b->len;
+	b->len += len;
+	return 0;
+}
+
+struct batch_recv {
+	struct nl *nl;
+	uint32_t first_seq, barrier_seq;
+	size_t first_index;
+	nl_batch_err_cb cb;
+	void *data;
+	int first_error, cb_error;
+	bool done;
+};
+
+static void batch_error(struct batch_recv *br, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+	int r;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return;
+	if (nlh->nlmsg_seq == br->barrier_seq) {
+		br->done = true;
+		return;
+	}
+	if (e->error == 0 || nlh->nlmsg_seq < br->first_seq || nlh->nlmsg_seq >= br->barrier_seq)
+		return;
+	br->nl->extack[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	take_extack(br->nl, nlh, off);
+	if (br->first_error == 0)
+		br->first_error = e->error;
+	if (br->cb && br->cb_error == 0) {
+		r = br->cb(br->first_index + (nlh->nlmsg_seq - br->first_seq), e->error, br->nl->extack, br->data);
+		if (r < 0)
+			br->cb_error = r;
+	}
+}
+
+/* Requests [from, to) of b, with fresh sequence numbers, then an acked NLMSG_NOOP. */
+static int batch_chunk(struct nl *nl, struct nl_batch *b, size_t from, size_t to, struct batch_recv *br)
+{
+	struct nlmsghdr barrier = {
+		.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+	};
+	size_t end = to < b->n ? b->off[to] : b->len;
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct iovec iov[2] = {
+		{.iov_base = b->buf + b->off[from], .iov_len = end - b->off[from]},
+		{.iov_base = &barrier, .iov_len = sizeof(barrier)},
+	};
+	struct msghdr mh = {.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = iov, .msg_iovlen = 2};
+
+	br->first_seq = nl->seq + 1;
+	br->first_index = from;
+	for (size_t i = from; i < to; i++)
+		((struct nlmsghdr *)(b->buf + b->off[i]))->nlmsg_seq = ++nl->seq;
+	barrier.nlmsg_seq = br->barrier_seq = ++nl->seq;
+	br->done = false;
+	if (sendmsg(mnl_socket_get_fd(nl->sock), &mh, 0) < 0)
+		return negerrno();
+	while (!br->done) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		int len;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negerrno();
+		len = (int)n;
+		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len))
+			if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_pid == nl->portid)
+				batch_error(br, h);
+	}
+	return 0;
+}
+
+int nl_batch_send(struct nl *nl, struct nl_batch *b, nl_batch_err_cb cb, void *data)
+{
+	struct batch_recv br = {.nl = nl, .cb = cb, .data = data};
+	int r = 0;
+
+	nl->extack[0] = '\0';
+	for (size_t from = 0; from < b->n && r == 0; from += NL_BATCH_CHUNK) {
+		size_t to = from + NL_BATCH_CHUNK < b->n ? from + NL_BATCH_CHUNK : b->n;
+
+		r = batch_chunk(nl, b, from, to, &br);
+	}
+	b->len = b->n = 0;
+	if (r < 0)
+		return r;
+	if (br.cb_error < 0)
+		return br.cb_error;
+	return br.first_error;
 }
 
 /* ---- notifications ---- */

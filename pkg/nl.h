@@ -58,6 +58,24 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
  * Returns the kernel's -errno on NLMSG_ERROR, with the ext-ack text kept in nl. */
 int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data);
 
+/* Batches: many requests sent together, as few sendmsg() calls as the socket buffers
+ * allow, without a per-request ack; each chunk ends with an acked no-op, so a kernel
+ * error of any request comes back with its index. Requests are copied in. */
+struct nl_batch;
+/* index: position of the failed request in the batch; error: the kernel's -errno;
+ * extack: its message ("" when none). Return < 0 to fail the whole send with it. */
+typedef int (*nl_batch_err_cb)(size_t index, int error, const char *extack, void *data);
+int nl_batch_new(struct nl_batch **ret);
+void nl_batch_free(struct nl_batch *b);
+DEFINE_CLEANUP_FUNC(struct nl_batch *, nl_batch_free);
+#define _cleanup_nl_batch_ _cleanup_(nl_batch_freep)
+/* Append req (its flags as built; NLM_F_ACK is never added). -EMSGSIZE on an overflowed req. */
+int nl_batch_add(struct nl_batch *b, const struct nl_req *req);
+size_t nl_batch_count(const struct nl_batch *b);
+/* Send every request, then empty the batch. 0 when all succeeded; otherwise the first
+ * failure's -errno (after cb saw every failure), or -errno of the socket. */
+int nl_batch_send(struct nl *nl, struct nl_batch *b, nl_batch_err_cb cb, void *data);
+
 /* Notifications: join an rtnetlink multicast group (RTNLGRP_*) on a socket used for
  * nothing else, then wait up to timeout_ms for messages; cb returning > 0 ends the wait
  * with 0, no such message in time gives -ETIMEDOUT. */

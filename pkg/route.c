@@ -18,17 +18,20 @@ static void route_req(struct nl_req *req, uint16_t type, uint16_t flags, const s
 	rtm->rtm_family = (unsigned char)rt->dst.ip.family;
 	rtm->rtm_dst_len = (unsigned char)rt->dst.prefix;
 	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_protocol = rt->protocol ? rt->protocol : RTPROT_BOOT;
 	rtm->rtm_type = RTN_UNICAST;
+	if (rt->onlink)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if (rt->scope >= 0)
 		rtm->rtm_scope = (unsigned char)rt->scope;
 	else
 		rtm->rtm_scope = rt->gw.family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	if (type == RTM_DELROUTE) {
-		/* Match any protocol and type, as `ip route del` does. */
+		/* Match any type, and any protocol unless one is given, as `ip route del` does. */
 		rtm->rtm_scope = RT_SCOPE_NOWHERE;
-		rtm->rtm_protocol = 0;
+		rtm->rtm_protocol = rt->protocol;
 		rtm->rtm_type = 0;
+		rtm->rtm_flags = 0;
 	}
 	if (table >= 256)
 		nl_put_u32(req, RTA_TABLE, table);
@@ -52,6 +55,21 @@ static void route_req(struct nl_req *req, uint16_t type, uint16_t flags, const s
 	}
 }
 
+void route_build(struct nl_req *req, enum route_op op, const struct route_spec *rt)
+{
+	switch (op) {
+	case ROUTE_OP_ADD:
+		route_req(req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, rt);
+		break;
+	case ROUTE_OP_REPLACE:
+		route_req(req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, rt);
+		break;
+	case ROUTE_OP_DEL:
+		route_req(req, RTM_DELROUTE, 0, rt);
+		break;
+	}
+}
+
 int route_add(struct nl *nl, const struct route_spec *rt)
 {
 	struct nl_req req;
@@ -70,8 +88,9 @@ int route_del(struct nl *nl, const struct route_spec *rt)
 
 struct list {
 	int table, oif;
+	unsigned char protocol;
 	struct route_spec *v;
-	size_t n;
+	size_t n, cap;
 };
 
 static int first_nexthop_oif(const struct nlattr *mp)
@@ -93,6 +112,8 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST)
 		return 0;
+	if (l->protocol && rtm->rtm_protocol != l->protocol)
+		return 0;
 	r = nl_parse(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (r < 0)
 		return r;
@@ -101,6 +122,8 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 		return 0;
 	rt.table = table;
 	rt.scope = rtm->rtm_scope;
+	rt.protocol = rtm->rtm_protocol;
+	rt.onlink = rtm->rtm_flags & RTNH_F_ONLINK;
 	rt.dst.ip.family = rtm->rtm_family;
 	rt.dst.prefix = rtm->rtm_dst_len;
 	if (tb[RTA_DST]) {
@@ -127,12 +150,14 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 		rt.priority = nl_get_u32(tb[RTA_PRIORITY]);
 	if (l->oif && rt.oif != l->oif)
 		return 0;
-	if (l->n % 16 == 0) {
-		struct route_spec *v = realloc(l->v, (l->n + 16) * sizeof(*v));
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct route_spec *v = realloc(l->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		l->v = v;
+		l->cap = cap;
 	}
 	l->v[l->n++] = rt;
 	return 0;
@@ -140,13 +165,33 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 
 int route_list(struct nl *nl, int family, int table, int oif, struct route_spec **ret, size_t *ret_n)
 {
-	struct list l = {.table = table >= 0 ? table : RT_TABLE_MAIN, .oif = oif};
+	struct route_filter f = {.family = family, .table = table, .oif = oif};
+
+	return route_list_filtered(nl, &f, ret, ret_n);
+}
+
+int route_list_filtered(struct nl *nl, const struct route_filter *f, struct route_spec **ret, size_t *ret_n)
+{
+	struct list l = {.table = f->table >= 0 ? f->table : RT_TABLE_MAIN, .oif = f->oif, .protocol = f->protocol};
 	struct nl_req req;
 	struct rtmsg *rtm = nl_req_init(&req, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
 	int r;
 
-	rtm->rtm_family = (unsigned char)family;
+	/* Strict dumps (NETLINK_GET_STRICT_CHK, set by nl_open) filter in the kernel. */
+	rtm->rtm_family = (unsigned char)f->family;
+	rtm->rtm_protocol = f->protocol;
+	if (l.table < 256)
+		rtm->rtm_table = (unsigned char)l.table;
+	else
+		nl_put_u32(&req, RTA_TABLE, (uint32_t)l.table);
 	r = nl_call(nl, &req, list_cb, &l);
+	/* A strict dump of a table that was never created fails with ENOENT: no routes. */
+	if (r == -ENOENT) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+		r = 0;
+	}
 	if (r < 0) {
 		free(l.v);
 		return r;
