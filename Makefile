@@ -95,10 +95,21 @@ $(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(HL_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_L
 $(BB_BIN): $(BB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+# The node agent's unit tests link its modules (all but main.c) directly.
+NODE_TEST_SRC := $(wildcard test/node/*.c)
+NODE_TEST_BIN := $(O)/build/node-tests
+$(BUILD)/test/node/%.o: test/node/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Inode -MMD -MP -c -o $@ $<
+
+$(NODE_TEST_BIN): $(NODE_TEST_SRC:%.c=$(BUILD)/%.o) $(NODE_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS) $(CHECK_LIBS)
+
 # Unit tests: pure modules need no root; kernel-facing ones run when root, each in a
 # private namespace.
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(NODE_TEST_BIN)
 	$(UNIT_BIN)
+	$(NODE_TEST_BIN)
 
 # Black-box tests exec bin/* in namespaces they create, inside a throwaway "host" namespace.
 blackbox: all $(BB_BIN)

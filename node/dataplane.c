@@ -398,9 +398,10 @@ static int batch_send(struct plan_batch *pb)
 
 	if (nl_batch_count(pb->b) == 0)
 		return 0;
+	/* Refused requests are reported one by one (batch_err_cb); only a socket failure is
+	 * the reconcile's failure. */
 	r = nl_batch_send(pb->dp->nl, pb->b, batch_err_cb, pb);
-	/* Refused requests were reported one by one; only a socket failure is fatal. */
-	return r < 0 && pb->st->errors == 0 ? r : 0;
+	return r < 0 ? r : 0;
 }
 
 static void plan_batch_done(struct plan_batch *pb)

@@ -369,7 +369,7 @@ static int parse_node(struct yaml *y, size_t *i, int indent, json_t **ret)
 	l = &y->l[*i];
 	if (is_dash(l))
 		r = parse_sequence(y, i, indent, ret);
-	else if (key_colon(l->p, l->len) > 0)
+	else if (l->p[0] != '{' && l->p[0] != '[' && key_colon(l->p, l->len) > 0)
 		r = parse_mapping(y, i, indent, ret);
 	else if (l->p[0] == '|' || l->p[0] == '>')
 		r = yfail(y, l->no, "a block scalar without a key");

@@ -262,6 +262,13 @@ static void report(struct loop *l, const char *what, int r, const struct agent_r
 
 	if (r < 0)
 		return;
+	if (!rep->full) {
+		log_msg(l->log, d->writes ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
+			"%s: kernel writes %zu (routes +%zu ~%zu -%zu, neigh/fdb %zu, links %zu), errors %zu; %.3f ms", what,
+			d->writes, d->route_add, d->route_replace, d->route_del,
+			d->neigh_set + d->neigh_del + d->fdb_set + d->fdb_del, d->link_ops, d->errors, rep->ms);
+		return;
+	}
 	log_msg(l->log, d->writes || rep->egress_writes || rep->conflist_written ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
 		"%s: %zu nodes, %zu direct + %zu VXLAN routes wanted; kernel writes %zu (routes +%zu ~%zu -%zu, "
 		"neigh/fdb %zu, links %zu), nft %zu, errors %zu; %.2f ms",
@@ -493,7 +500,7 @@ static int on_event(const json_t *v, void *data)
 		log_msg(l->log, LOG_LEVEL_ERROR, "watch: applying an event failed: %s", strerror(-r));
 	else if (rep.full)
 		report(l, "reconcile (this node changed)", r, &rep);
-	else if (rep.dp.writes)
+	else
 		report(l, "event", r, &rep);
 	return 0;
 }

@@ -357,7 +357,8 @@ struct batch_recv {
 	size_t first_index;
 	nl_batch_err_cb cb;
 	void *data;
-	int first_error, cb_error;
+	int cb_error;
+	size_t failed;
 	bool done;
 };
 
@@ -379,8 +380,7 @@ static void batch_error(struct batch_recv *br, const struct nlmsghdr *nlh)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	take_extack(br->nl, nlh, off);
-	if (br->first_error == 0)
-		br->first_error = e->error;
+	br->failed++;
 	if (br->cb && br->cb_error == 0) {
 		r = br->cb(br->first_index + (nlh->nlmsg_seq - br->first_seq), e->error, br->nl->extack, br->data);
 		if (r < 0)
@@ -443,7 +443,7 @@ int nl_batch_send(struct nl *nl, struct nl_batch *b, nl_batch_err_cb cb, void *d
 		return r;
 	if (br.cb_error < 0)
 		return br.cb_error;
-	return br.first_error;
+	return (int)br.failed;
 }
 
 /* ---- notifications ---- */

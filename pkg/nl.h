@@ -72,8 +72,8 @@ DEFINE_CLEANUP_FUNC(struct nl_batch *, nl_batch_free);
 /* Append req (its flags as built; NLM_F_ACK is never added). -EMSGSIZE on an overflowed req. */
 int nl_batch_add(struct nl_batch *b, const struct nl_req *req);
 size_t nl_batch_count(const struct nl_batch *b);
-/* Send every request, then empty the batch. 0 when all succeeded; otherwise the first
- * failure's -errno (after cb saw every failure), or -errno of the socket. */
+/* Send every request, then empty the batch. Returns how many the kernel refused (each
+ * one went to cb), or -errno when the socket failed (or cb returned < 0). */
 int nl_batch_send(struct nl *nl, struct nl_batch *b, nl_batch_err_cb cb, void *data);
 
 /* Notifications: join an rtnetlink multicast group (RTNLGRP_*) on a socket used for

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Install what a part of the project needs, with apt-get, on Debian 12 (as root).
-#   scripts/deps.sh build      compiler, libmnl, jansson
+#   scripts/deps.sh build      compiler, libmnl, jansson, libcurl (the node agent)
 #   scripts/deps.sh demo       build + iproute2 + ping
 #   scripts/deps.sh test       demo + Check, jq, the reference Go plugins (interop), valgrind
 #   scripts/deps.sh harness    golang-go + dpkg-dev (cnitool is built from Debian's source package)
 #   scripts/deps.sh runtimes   podman, runc, containerd, busybox-static (test/runtimes)
 #   scripts/deps.sh vm         qemu-system-x86, busybox-static, kmod, xz-utils (VM lane)
+#   scripts/deps.sh cluster    python3, openssl, kubectl (the node agent's cluster simulation)
 #   scripts/deps.sh all        everything above
 # Packages already present are not reinstalled; nothing is done when all are there.
 set -euo pipefail
 
-build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev git)
+build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev git)
 demo=(iproute2 iputils-ping)
 test=(check jq containernetworking-plugins valgrind util-linux procps)
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)
+cluster=(python3 openssl curl iproute2 iputils-ping procps)
 
 want=()
 for group in "${@:-build}"; do
@@ -26,9 +28,16 @@ for group in "${@:-build}"; do
 	harness) want+=("${harness[@]}") ;;
 	runtimes) want+=("${runtimes[@]}") ;;
 	vm) want+=("${vm[@]}") ;;
-	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${runtimes[@]}" "${vm[@]}") ;;
+	cluster) want+=("${cluster[@]}") ;;
+	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${runtimes[@]}" "${vm[@]}" "${cluster[@]}") ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
+done
+
+# kubectl: Debian's kubernetes-client, unless some kubectl is installed already (another
+# package may own /usr/bin/kubectl).
+for group in "${@:-build}"; do
+	case "$group" in cluster | all) command -v kubectl >/dev/null || want+=(kubernetes-client) ;; esac
 done
 
 missing=()
