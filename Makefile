@@ -48,9 +48,9 @@ BINARIES    := $(addprefix $(BIN)/,$(PLUGINS))
 NODE_SRC    := $(wildcard node/*.c)
 NODE_LIB_SRC := $(filter-out node/main.c,$(NODE_SRC))
 NODE_BIN    := $(BIN)/cni-c-node
-NODE_LIBS   := -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcurl -lmnl
+NODE_LIBS   := -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcurl -lnftnl -lmnl
 ifeq ($(SAN),1)
-NODE_LIBS   := -ljansson -lcurl -lmnl
+NODE_LIBS   := -ljansson -lcurl -lnftnl -lmnl
 endif
 
 .PHONY: all install uninstall clean check test unit blackbox bench demo
@@ -104,6 +104,12 @@ $(BUILD)/test/node/%.o: test/node/%.c
 
 $(NODE_TEST_BIN): $(NODE_TEST_SRC:%.c=$(BUILD)/%.o) $(NODE_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS) $(CHECK_LIBS)
+
+# The cluster simulation's traffic tool (test/cluster/sim.sh).
+SIMPEER := $(O)/build/simpeer
+$(SIMPEER): test/cluster/simpeer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # Unit tests: pure modules need no root; kernel-facing ones run when root, each in a
 # private namespace.

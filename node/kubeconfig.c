@@ -150,19 +150,158 @@ static json_t *scalar_plain(const char *p, size_t len)
 	return json_stringn(p, len);
 }
 
+/* ---- flow collections: {a: b, "c": [d, 'e']} ---- */
+
+struct flow {
+	const char *p;
+	size_t len, i;
+	int depth;
+};
+
+static void flow_ws(struct flow *f)
+{
+	while (f->i < f->len && (f->p[f->i] == ' ' || f->p[f->i] == '\t'))
+		f->i++;
+}
+
+static int flow_node(struct flow *f, json_t **ret);
+
+/* A quoted or plain scalar; a plain one ends at , [ ] { } or ": ". */
+static int flow_scalar(struct flow *f, json_t **ret)
+{
+	size_t start = f->i;
+	json_error_t jerr;
+
+	if (f->i < f->len && f->p[f->i] == '"') {
+		for (f->i++; f->i < f->len && f->p[f->i] != '"'; f->i++)
+			if (f->p[f->i] == '\\')
+				f->i++;
+		if (f->i >= f->len)
+			return -EINVAL;
+		f->i++;
+		*ret = json_loadb(f->p + start, f->i - start, JSON_DECODE_ANY, &jerr);
+		return *ret ? 0 : -EINVAL;
+	}
+	if (f->i < f->len && f->p[f->i] == '\'') {
+		_cleanup_free_ char *s = malloc(f->len);
+		size_t k = 0;
+
+		if (!s)
+			return -ENOMEM;
+		for (f->i++; f->i < f->len; f->i++) {
+			if (f->p[f->i] == '\'') {
+				if (f->i + 1 < f->len && f->p[f->i + 1] == '\'') {
+					s[k++] = '\'';
+					f->i++;
+					continue;
+				}
+				break;
+			}
+			s[k++] = f->p[f->i];
+		}
+		if (f->i >= f->len)
+			return -EINVAL;
+		f->i++;
+		*ret = json_stringn(s, k);
+		return *ret ? 0 : -ENOMEM;
+	}
+	while (f->i < f->len && !strchr(",[]{}", f->p[f->i]) &&
+	       !(f->p[f->i] == ':' && (f->i + 1 == f->len || f->p[f->i + 1] == ' ' || strchr(",]}", f->p[f->i + 1]))))
+		f->i++;
+	{
+		size_t end = f->i;
+
+		while (end > start && (f->p[end - 1] == ' ' || f->p[end - 1] == '\t'))
+			end--;
+		if (end > start && (f->p[start] == '&' || f->p[start] == '*' || f->p[start] == '!'))
+			return -EINVAL;
+		*ret = scalar_plain(f->p + start, end - start);
+	}
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int flow_collection(struct flow *f, bool map, json_t **ret)
+{
+	_cleanup_json_ json_t *c = map ? json_object() : json_array();
+	char close = map ? '}' : ']';
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	if (++f->depth > YAML_DEPTH_MAX)
+		return -EINVAL;
+	f->i++;
+	for (bool first = true;; first = false) {
+		_cleanup_json_ json_t *k = NULL, *v = NULL;
+
+		flow_ws(f);
+		if (f->i < f->len && f->p[f->i] == close)
+			break;
+		if (!first) {
+			if (f->i >= f->len || f->p[f->i] != ',')
+				return -EINVAL;
+			f->i++;
+			flow_ws(f);
+			if (f->i < f->len && f->p[f->i] == close)
+				break; /* a trailing comma */
+		}
+		if (!map) {
+			r = flow_node(f, &v);
+			if (r < 0)
+				return r;
+			if (json_array_append_new(c, TAKE_PTR(v)) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		r = flow_scalar(f, &k);
+		if (r < 0)
+			return r;
+		flow_ws(f);
+		if (!json_is_string(k) || f->i >= f->len || f->p[f->i] != ':')
+			return -EINVAL;
+		f->i++;
+		r = flow_node(f, &v);
+		if (r < 0)
+			return r;
+		if (json_object_get(c, json_string_value(k)) ||
+		    json_object_set_new(c, json_string_value(k), TAKE_PTR(v)) < 0)
+			return -EINVAL;
+	}
+	f->i++;
+	f->depth--;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+static int flow_node(struct flow *f, json_t **ret)
+{
+	flow_ws(f);
+	if (f->i < f->len && (f->p[f->i] == '{' || f->p[f->i] == '['))
+		return flow_collection(f, f->p[f->i] == '{', ret);
+	return flow_scalar(f, ret);
+}
+
 static int scalar(struct yaml *y, unsigned no, const char *p, size_t len, json_t **ret)
 {
-	json_error_t jerr;
-	json_t *v;
-
 	if (len && (p[0] == '&' || p[0] == '*' || p[0] == '!'))
 		return yfail(y, no, "anchors, aliases and tags are not supported");
 	if (len && (p[0] == '"' || p[0] == '{' || p[0] == '[')) {
-		/* Double quotes and flow collections: JSON is the subset we read. */
-		v = json_loadb(p, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-		if (!v)
+		struct flow f = {.p = p, .len = len};
+		json_t *v = NULL;
+		int r = flow_node(&f, &v);
+
+		if (r >= 0) {
+			flow_ws(&f);
+			if (f.i != len) {
+				json_decref(v);
+				r = -EINVAL;
+			}
+		}
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
 			return yfail(y, no, p[0] == '"' ? "a double-quoted scalar we cannot read"
-							: "a flow collection that is not JSON");
+							: "a flow collection we cannot read");
 		*ret = v;
 		return 0;
 	}

@@ -27,13 +27,18 @@ struct nl {
 
 int nl_open(struct nl **ret)
 {
+	return nl_open_proto(NETLINK_ROUTE, ret);
+}
+
+int nl_open_proto(int proto, struct nl **ret)
+{
 	_cleanup_free_ struct nl *nl = NULL;
 	int on = 1;
 
 	nl = malloc(sizeof(*nl));
 	if (!nl)
 		return -ENOMEM;
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!nl->sock)
 		return negerrno();
 	/* Best effort: old kernels lack these options, and everything still works. */
@@ -446,6 +451,53 @@ int nl_batch_send(struct nl *nl, struct nl_batch *b, nl_batch_err_cb cb, void *d
 	return (int)br.failed;
 }
 
+/* ---- transactions: prepared messages, every acked one answered ---- */
+
+int nl_transact(struct nl *nl, void *buf, size_t len)
+{
+	size_t expected = 0, answered = 0;
+	uint32_t first = nl->seq + 1;
+	int left = (int)len, err = 0;
+
+	nl->extack[0] = '\0';
+	for (struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+		h->nlmsg_seq = ++nl->seq;
+		expected += !!(h->nlmsg_flags & NLM_F_ACK);
+	}
+	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
+		return negerrno();
+	/* The kernel handles the whole batch inside sendmsg(): every answer is queued by
+	 * now. An error aborts the batch and comes with its own message. */
+	while (answered < expected) {
+		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+		int l;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0)
+			return negerrno();
+		l = (int)n;
+		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, l); h = mnl_nlmsg_next(h, &l)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			size_t off = sizeof(*e);
+
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > nl->seq ||
+			    h->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				continue;
+			answered++;
+			if (e->error == 0 || err)
+				continue;
+			err = e->error;
+			if (!(h->nlmsg_flags & NLM_F_CAPPED))
+				off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+			take_extack(nl, h, off);
+		}
+	}
+	return err;
+}
+
 /* ---- notifications ---- */
 
 int nl_subscribe(struct nl *nl, unsigned group)
@@ -539,6 +591,11 @@ int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigne
 void *nl_msg_payload(const struct nlmsghdr *nlh)
 {
 	return mnl_nlmsg_get_payload(nlh);
+}
+
+size_t nl_msg_space(const struct nlmsghdr *nlh)
+{
+	return MNL_ALIGN(nlh->nlmsg_len);
 }
 
 uint8_t nl_get_u8(const struct nlattr *a)

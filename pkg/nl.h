@@ -28,6 +28,8 @@ struct nl_req {
 };
 
 int nl_open(struct nl **ret);
+/* A socket of another netlink protocol (NETLINK_NETFILTER), with the same ack handling. */
+int nl_open_proto(int proto, struct nl **ret);
 /* Open a socket that lives in the namespace behind ns_fd (enter, create, return). */
 int nl_open_in(int ns_fd, struct nl **ret);
 /* Another socket in the namespace nl lives in (which need not be the caller's). */
@@ -76,6 +78,11 @@ size_t nl_batch_count(const struct nl_batch *b);
  * one went to cb), or -errno when the socket failed (or cb returned < 0). */
 int nl_batch_send(struct nl *nl, struct nl_batch *b, nl_batch_err_cb cb, void *data);
 
+/* Send prepared messages (e.g. an nftables batch built with libnftnl) in one sendmsg();
+ * sequence numbers are assigned here. Every message with NLM_F_ACK is answered; returns
+ * the first error among the answers (ext-ack text kept), or 0. */
+int nl_transact(struct nl *nl, void *buf, size_t len);
+
 /* Notifications: join an rtnetlink multicast group (RTNLGRP_*) on a socket used for
  * nothing else, then wait up to timeout_ms for messages; cb returning > 0 ends the wait
  * with 0, no such message in time gives -ETIMEDOUT. */
@@ -87,6 +94,8 @@ int nl_wait(struct nl *nl, int timeout_ms, nl_msg_cb cb, void *data);
 int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb, unsigned max);
 int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max);
 void *nl_msg_payload(const struct nlmsghdr *nlh);
+/* Bytes a message takes in a buffer of several (its length, aligned). */
+size_t nl_msg_space(const struct nlmsghdr *nlh);
 uint8_t nl_get_u8(const struct nlattr *a);
 uint16_t nl_get_u16(const struct nlattr *a);
 uint32_t nl_get_u32(const struct nlattr *a);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what a part of the project needs, with apt-get, on Debian 12 (as root).
-#   scripts/deps.sh build      compiler, libmnl, jansson, libcurl (the node agent)
+#   scripts/deps.sh build      compiler, libmnl, jansson, libcurl and libnftnl (the node agent)
 #   scripts/deps.sh demo       build + iproute2 + ping
 #   scripts/deps.sh test       demo + Check, jq, the reference Go plugins (interop), valgrind
 #   scripts/deps.sh harness    golang-go + dpkg-dev (cnitool is built from Debian's source package)
@@ -11,9 +11,9 @@
 # Packages already present are not reinstalled; nothing is done when all are there.
 set -euo pipefail
 
-build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev git)
+build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev libnftnl-dev git)
 demo=(iproute2 iputils-ping)
-test=(check jq containernetworking-plugins valgrind util-linux procps)
+test=(check jq containernetworking-plugins valgrind util-linux procps nftables)
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)

@@ -17,6 +17,9 @@
 #   runtimes  podman 4.3 (CNI backend) and containerd 1.6 (ctr run --cni) run containers on
 #             examples/10-cni-c.conflist with the plugins as `make install` puts them, then
 #             with the sanitizer build; each runtime in a sandbox of its own (test/runtimes)
+#   cluster   the node agent (cni-c-node): its API client against a stand-in API server
+#             (test/cluster/api.sh), then a 21-node x 10-pod cluster in namespaces wired by
+#             the agents from a NodeList and from list + watch (test/cluster/sim.sh)
 #   vm        Debian's kernel in QEMU for what this kernel lacks (ipvlan, bridge VLAN
 #             filtering); fails loudly when the VM cannot boot
 # shellcheck disable=SC2317 # stage functions are called as "stage_$name"
@@ -28,15 +31,15 @@ stages=()
 for arg in "$@"; do
 	case "$arg" in
 	--no-deps) deps=0 ;;
-	build | unit | blackbox | san | harness | runtimes | vm) stages+=("$arg") ;;
+	build | unit | blackbox | san | harness | runtimes | cluster | vm) stages+=("$arg") ;;
 	*) echo "test.sh: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done
-[ ${#stages[@]} -gt 0 ] || stages=(build unit blackbox san harness runtimes vm)
+[ ${#stages[@]} -gt 0 ] || stages=(build unit blackbox san harness runtimes cluster vm)
 [ "$(id -u)" -eq 0 ] || { echo "test.sh: run as root (tests create network namespaces)" >&2; exit 1; }
 
 if [ "$deps" -eq 1 ]; then
-	scripts/deps.sh test harness runtimes vm || exit 1
+	scripts/deps.sh test harness runtimes cluster vm || exit 1
 fi
 
 jobs=$(nproc)
@@ -104,6 +107,19 @@ stage_runtimes() {
 	test/runtimes/podman.sh "$san/bin" || rc=1
 	test/runtimes/containerd.sh "$san/bin" || rc=1
 	san_end "$PWD/$san/sanitizer-logs-runtimes" || rc=1
+	return "$rc"
+}
+
+# The node agent: its API client (normal and sanitizer builds), then the cluster.
+stage_cluster() {
+	local rc=0 san=build/san
+	make -j"$jobs" all build/simpeer || return 1
+	make -j"$jobs" O="$san" SAN=1 "$san/bin/cni-c-node" || return 1
+	test/cluster/api.sh "$PWD/bin" || rc=1
+	san_begin "$PWD/$san/sanitizer-logs-cluster"
+	test/cluster/api.sh "$PWD/$san/bin" || rc=1
+	san_end "$PWD/$san/sanitizer-logs-cluster" || rc=1
+	test/cluster/sim.sh "$PWD/bin" || rc=1
 	return "$rc"
 }
 

@@ -16,7 +16,8 @@ wire format:
 A plain-HTTP control port on 127.0.0.1 drives it (tests use curl):
   PUT    /nodes/NAME          body: a Node object (ADDED or MODIFIED)
   DELETE /nodes/NAME
-  POST   /compact             every event so far expires (the next old watch gets 410)
+  POST   /compact             the revision moves on and every event so far expires: a watch
+                              from any resourceVersion seen so far gets 410
   POST   /drop                end every watch connection now (no terminating chunk)
   POST   /drop-mid-event      the next event of each watch is cut in the middle, then the
                               connection is closed
@@ -86,7 +87,10 @@ class State:
             return True
 
     def compact(self):
+        # As etcd does: the revision moves on (other objects changed), and everything
+        # before it is gone; a watch from any older resourceVersion gets 410.
         with self.lock:
+            self.rv += 1
             self.compacted = self.rv
             self.history = []
             self.lock.notify_all()

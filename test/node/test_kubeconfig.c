@@ -93,10 +93,12 @@ START_TEST(yaml_scalars_and_blocks)
 		"  - - nested\n"
 		"...\n"
 		"ignored after the end\n",
-		"{\"a\":\"it's\",\"b\":\"tab\\there\",\"c\":true,\"d\":null,\"e\":null,\"f\":\"0123\",\"g\":[1,\"x\"],"
+		"{\"a\":\"it's\",\"b\":\"tab\\there\",\"c\":true,\"d\":null,\"e\":null,\"f\":\"0123\",\"g\":[\"1\",\"x\"],"
 		"\"lit\":\"line 1\\n\\n  indented\\n\",\"fold\":\"one two\",\"keep\":\"x\\n\\n\","
 		"\"list\":[\"a\",{\"k\":\"v\"},[\"nested\"]]}");
 	yaml_eq("{\"json\": [\"is\", \"yaml\"]}", "{\"json\":[\"is\",\"yaml\"]}");
+	yaml_eq("ctx: {cluster: sim, user: 'a b', n: [1, x:y, {k: null}, ], t: true}\n",
+		"{\"ctx\":{\"cluster\":\"sim\",\"user\":\"a b\",\"n\":[\"1\",\"x:y\",{\"k\":null}],\"t\":true}}");
 	yaml_eq("# only a comment\n", "null");
 }
 END_TEST
@@ -107,7 +109,9 @@ START_TEST(yaml_refused)
 	yaml_bad("a: &x 1\nb: *x\n", "anchors");
 	yaml_bad("a: 1\n---\nb: 2\n", "more than one YAML document");
 	yaml_bad("a: 1\na: 2\n", "duplicate key");
-	yaml_bad("a: [x, y]\n", "not JSON");
+	yaml_bad("a: [x, y\n", "flow collection");
+	yaml_bad("a: {b: 1, b: 2}\n", "flow collection");
+	yaml_bad("a: [*x]\n", "flow collection");
 	yaml_bad("a: 'open\n", "single-quoted");
 	yaml_bad("a:\n  b: 1\n c: 2\n", "line 3");
 	yaml_bad("- a\nb: 1\n", "after the document");
