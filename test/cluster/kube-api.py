@@ -22,8 +22,10 @@ A plain-HTTP control port on 127.0.0.1 drives it (tests use curl):
   POST   /drop-mid-event      the next event of each watch is cut in the middle, then the
                               connection is closed
   POST   /config              body: {"bookmark_interval": s, "watch_410": "event"|"http",
-                                     "page_delay": s}
-  GET    /stats               {"lists", "watches", "active_watches", "rv", "nodes"}
+                                     "page_delay": s, "tokens": [...]}
+  POST   /inject              body: raw bytes, sent as one chunk to every open watch
+  GET    /stats               {"lists", "watches", "active_watches", "rv", "nodes",
+                               "watch_rvs": [resourceVersion of every watch request]}
   POST   /quit
 
 Usage: kube-api.py --addr A --port P --control-port C --cert F --key F --ca F
@@ -56,6 +58,10 @@ class State:
         self.lists = 0
         self.watches = 0
         self.active = 0
+        self.watch_rvs = []
+        self.inject = []         # (seq, bytes) for open watches
+        self.inject_seq = 0
+        self.tokens = set()
 
     def put(self, obj):
         with self.lock:
@@ -97,7 +103,6 @@ class State:
 
 
 STATE = State()
-TOKEN = None
 
 
 def status(code, reason, message):
@@ -113,7 +118,8 @@ class Api(http.server.BaseHTTPRequestHandler):
         pass
 
     def authorized(self):
-        if self.headers.get("Authorization") == "Bearer " + TOKEN:
+        auth = self.headers.get("Authorization") or ""
+        if auth.startswith("Bearer ") and auth[7:] in STATE.tokens:
             return True
         try:
             return self.connection.getpeercert() is not None and bool(self.connection.getpeercert())
@@ -166,7 +172,7 @@ class Api(http.server.BaseHTTPRequestHandler):
             STATE.lists += 1
             if cont:
                 tok = json.loads(base64.urlsafe_b64decode(cont.encode()))
-                if tok["rv"] <= STATE.compacted:
+                if tok["rv"] < STATE.compacted:
                     self.send_json(410, status(410, "Expired", "The provided continue parameter is too old "
                                                "to display a consistent list result."))
                     return
@@ -208,7 +214,10 @@ class Api(http.server.BaseHTTPRequestHandler):
         bookmarks = q.get("allowWatchBookmarks") in ("1", "true")
         with STATE.lock:
             STATE.watches += 1
-            expired = since and since < STATE.compacted
+            STATE.watch_rvs.append(since)
+            # Too old (compacted away), or newer than anything here (a server that lost
+            # its history): either way the client must list again.
+            expired = since and (since < STATE.compacted or since > STATE.rv)
             mode = STATE.watch_410
         if expired and mode == "http":
             self.send_json(410, status(410, "Expired", "too old resource version: %d (%d)" % (since, STATE.compacted)))
@@ -225,13 +234,16 @@ class Api(http.server.BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.active += 1
             drop_gen, cut_gen = STATE.drop_gen, STATE.cut_gen
+            injected = STATE.inject_seq
         sent = since
         next_bookmark = time.monotonic() + STATE.bookmark_interval
         try:
             while True:
                 with STATE.lock:
                     pending = [h for h in STATE.history if h[0] > sent]
-                    if not pending and STATE.drop_gen == drop_gen:
+                    raw = [b for (n, b) in STATE.inject if n > injected]
+                    injected = STATE.inject_seq
+                    if not pending and not raw and STATE.drop_gen == drop_gen:
                         wait = min(end, next_bookmark) - time.monotonic()
                         if wait > 0:
                             STATE.lock.wait(wait)
@@ -241,6 +253,8 @@ class Api(http.server.BaseHTTPRequestHandler):
                     rv = STATE.rv
                 if dropped:
                     return  # no terminating chunk: the connection just ends
+                for b in raw:
+                    self.chunk(b)
                 for h in pending:
                     if cut:
                         self.event(h[1], h[2], cut=True)
@@ -286,7 +300,7 @@ class Control(http.server.BaseHTTPRequestHandler):
         if self.path == "/stats":
             with STATE.lock:
                 self.reply(200, {"lists": STATE.lists, "watches": STATE.watches, "active_watches": STATE.active,
-                                 "rv": STATE.rv, "nodes": sorted(STATE.nodes)})
+                                 "rv": STATE.rv, "nodes": sorted(STATE.nodes), "watch_rvs": STATE.watch_rvs})
         else:
             self.reply(404, {})
 
@@ -315,9 +329,18 @@ class Control(http.server.BaseHTTPRequestHandler):
         elif self.path == "/drop-mid-event":
             with STATE.lock:
                 STATE.cut_gen += 1
+        elif self.path == "/inject":
+            n = int(self.headers.get("Content-Length") or 0)
+            data = self.rfile.read(n)
+            with STATE.lock:
+                STATE.inject_seq += 1
+                STATE.inject.append((STATE.inject_seq, data))
+                STATE.lock.notify_all()
         elif self.path == "/config":
             b = self.body()
             with STATE.lock:
+                if "tokens" in b:
+                    STATE.tokens = set(b["tokens"])
                 STATE.bookmark_interval = float(b.get("bookmark_interval", STATE.bookmark_interval))
                 STATE.watch_410 = b.get("watch_410", STATE.watch_410)
                 STATE.page_delay = float(b.get("page_delay", STATE.page_delay))
@@ -338,7 +361,6 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
-    global TOKEN
     p = argparse.ArgumentParser()
     p.add_argument("--addr", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
@@ -349,7 +371,7 @@ def main():
     p.add_argument("--token", required=True)
     p.add_argument("--nodes", help="a NodeList file to start with")
     a = p.parse_args()
-    TOKEN = a.token
+    STATE.tokens = {a.token}
     if a.nodes:
         with open(a.nodes) as f:
             for item in json.load(f)["items"]:
