@@ -111,6 +111,14 @@ $(SIMPEER): test/cluster/simpeer.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
+# The node agent's benchmark driver (test/bench/node-bench.sh).
+NODEBENCH := $(O)/build/nodebench
+$(NODEBENCH): $(BUILD)/test/bench/nodebench.o $(NODE_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS)
+$(BUILD)/test/bench/nodebench.o: test/bench/nodebench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Inode -MMD -MP -c -o $@ $<
+
 # Unit tests: pure modules need no root; kernel-facing ones run when root, each in a
 # private namespace.
 unit: $(UNIT_BIN) $(NODE_TEST_BIN)
@@ -131,6 +139,7 @@ check test: all
 REF ?= /usr/lib/cni
 bench:
 	BIN=$(abspath $(BIN)) REF=$(REF) test/bench/bench.sh
+	test/bench/node-bench.sh
 
 # The main job: wire three pods through loopback + bridge + host-local and show them talking.
 demo:

@@ -121,7 +121,6 @@ static void write_conflist(struct agent *a, const struct node_facts *self, struc
 
 int agent_reconcile(struct agent *a, struct agent_report *rep)
 {
-	_cleanup_free_ struct node_want (*wants)[_NODE_FAMILY_MAX] = NULL;
 	struct plan_ctx c = plan_ctx_of(a);
 	const struct node_facts *self;
 	double t0 = now_ms();
@@ -143,16 +142,13 @@ int agent_reconcile(struct agent *a, struct agent_report *rep)
 	if (r < 0)
 		return r;
 	a->have_onlink = true;
-	wants = calloc(a->nodes.n ? a->nodes.n : 1, sizeof(*wants));
-	if (!wants)
-		return -ENOMEM;
-	r = plan_full(&c, wants, &rep->plan);
+	r = plan_full(&c, &rep->plan);
 	if (r < 0)
 		return r;
 	if (rep->plan.unknown)
 		log_msg(a->o.log, LOG_LEVEL_WARN, "%zu node(s) could not be read: no route of the agent is removed "
 			"this time", rep->plan.unknown);
-	r = dp_reconcile(a->dp, &a->nodes, wants, self, rep->plan.unknown > 0, &rep->dp);
+	r = dp_reconcile(a->dp, &a->nodes, self, rep->plan.unknown > 0, &rep->dp);
 	if (r < 0)
 		return r;
 	r = egress_apply(a->eg, &rep->egress_writes);
@@ -189,13 +185,14 @@ static int replan_touched(struct agent *a, const struct node *skip, const struct
 			  const struct node_facts *fb, struct dp_delta **v, size_t *n)
 {
 	struct plan_ctx c = plan_ctx_of(a);
+	const struct node *self = nodes_find(&a->nodes, a->o.node);
 
 	for (size_t i = 0; i < a->nodes.n; i++) {
 		struct node *m = a->nodes.v[i];
 		struct node_want w[_NODE_FAMILY_MAX];
 		int r;
 
-		if (m == skip || strcmp(m->name, a->o.node) == 0 || !plan_touches(node_effective(m), fa, fb))
+		if (m == skip || m == self || !plan_touches(node_effective(m), fa, fb))
 			continue;
 		plan_node(&c, m, w);
 		r = push_delta(v, n, m, m->name, m->want, w);

@@ -271,77 +271,28 @@ static void want_fdb(const struct node_want *w, int vx_ifindex, struct neigh_ent
 
 /* ---- the batch and what each request was for ---- */
 
+/* Requests kept before they are sent: the batch goes out in chunks of this many, so a
+ * reconcile of any size holds a bounded buffer (the kernel sees the same stream). */
+#define DP_CHUNK 256
+
 enum op_kind { OP_ROUTE, OP_NEIGH, OP_FDB };
 enum op_verb { OP_ADD, OP_REPLACE, OP_DEL };
 
 struct op {
 	uint8_t kind, verb, fam;
-	size_t node; /* index in the table, SIZE_MAX for a stale entry */
+	size_t node; /* full mode: index in the table; delta mode: in the deltas; SIZE_MAX: stale */
 	struct ipnet dst;
 };
 
 struct plan_batch {
 	struct dp *dp;
 	struct nl_batch *b;
-	struct op *ops;
-	size_t n, cap;
+	struct op ops[DP_CHUNK];
+	size_t n;
 	struct nodes *nodes;
-	struct node_want (*wants)[_NODE_FAMILY_MAX]; /* full mode: op->node indexes nodes */
-	struct dp_delta *deltas;                     /* delta mode: op->node indexes these */
+	struct dp_delta *deltas; /* delta mode */
 	struct dp_stats *st;
 };
-
-static int batch_push(struct plan_batch *pb, const struct nl_req *req, struct op op)
-{
-	int r;
-
-	if (pb->n == pb->cap) {
-		size_t cap = pb->cap ? pb->cap * 2 : 64;
-		struct op *g = realloc(pb->ops, cap * sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		pb->ops = g;
-		pb->cap = cap;
-	}
-	r = nl_batch_add(pb->b, req);
-	if (r < 0)
-		return r;
-	pb->ops[pb->n++] = op;
-	pb->st->writes++;
-	return 0;
-}
-
-static int push_route(struct plan_batch *pb, enum op_verb verb, const struct route_spec *rt, size_t node, int fam)
-{
-	static const enum route_op rop[] = {[OP_ADD] = ROUTE_OP_ADD, [OP_REPLACE] = ROUTE_OP_REPLACE,
-					    [OP_DEL] = ROUTE_OP_DEL};
-	struct nl_req req;
-
-	route_build(&req, rop[verb], rt);
-	if (verb == OP_ADD)
-		pb->st->route_add++;
-	else if (verb == OP_REPLACE)
-		pb->st->route_replace++;
-	else
-		pb->st->route_del++;
-	return batch_push(pb, &req, (struct op){.kind = OP_ROUTE, .verb = verb, .fam = fam, .node = node, .dst = rt->dst});
-}
-
-static int push_neigh(struct plan_batch *pb, enum op_kind kind, bool del, const struct neigh_entry *e, size_t node,
-		      int fam)
-{
-	struct nl_req req;
-	struct op op = {.kind = kind, .verb = del ? OP_DEL : OP_REPLACE, .fam = fam, .node = node};
-
-	neigh_build(&req, del ? NEIGH_OP_DEL : NEIGH_OP_REPLACE, e);
-	if (kind == OP_FDB)
-		del ? pb->st->fdb_del++ : pb->st->fdb_set++;
-	else
-		del ? pb->st->neigh_del++ : pb->st->neigh_set++;
-	op.dst.ip = e->dst;
-	return batch_push(pb, &req, op);
-}
 
 static struct node_want *op_want(struct plan_batch *pb, const struct op *op)
 {
@@ -349,7 +300,7 @@ static struct node_want *op_want(struct plan_batch *pb, const struct op *op)
 		return NULL;
 	if (pb->deltas)
 		return pb->deltas[op->node].node ? &pb->deltas[op->node].node->want[op->fam] : NULL;
-	return pb->wants ? &pb->wants[op->node][op->fam] : NULL;
+	return &pb->nodes->v[op->node]->want[op->fam];
 }
 
 static const char *op_node_name(struct plan_batch *pb, const struct op *op)
@@ -392,33 +343,118 @@ static int batch_err_cb(size_t index, int error, const char *extack, void *data)
 	return 0;
 }
 
+/* Send what is queued. Refused requests are reported one by one (batch_err_cb); only a
+ * socket failure fails the reconcile. */
 static int batch_send(struct plan_batch *pb)
 {
 	int r;
 
-	if (nl_batch_count(pb->b) == 0)
+	if (pb->n == 0)
 		return 0;
-	/* Refused requests are reported one by one (batch_err_cb); only a socket failure is
-	 * the reconcile's failure. */
 	r = nl_batch_send(pb->dp->nl, pb->b, batch_err_cb, pb);
+	pb->n = 0;
 	return r < 0 ? r : 0;
 }
 
-static void plan_batch_done(struct plan_batch *pb)
+static int batch_push(struct plan_batch *pb, const struct nl_req *req, struct op op)
 {
-	nl_batch_free(pb->b);
-	free(pb->ops);
+	int r;
+
+	if (pb->n == DP_CHUNK) {
+		r = batch_send(pb);
+		if (r < 0)
+			return r;
+	}
+	r = nl_batch_add(pb->b, req);
+	if (r < 0)
+		return r;
+	pb->ops[pb->n++] = op;
+	pb->st->writes++;
+	return 0;
 }
+
+static int push_route(struct plan_batch *pb, enum op_verb verb, const struct route_spec *rt, size_t node, int fam)
+{
+	static const enum route_op rop[] = {[OP_ADD] = ROUTE_OP_ADD, [OP_REPLACE] = ROUTE_OP_REPLACE,
+					    [OP_DEL] = ROUTE_OP_DEL};
+	struct nl_req req;
+
+	route_build(&req, rop[verb], rt);
+	if (verb == OP_ADD)
+		pb->st->route_add++;
+	else if (verb == OP_REPLACE)
+		pb->st->route_replace++;
+	else
+		pb->st->route_del++;
+	return batch_push(pb, &req, (struct op){.kind = OP_ROUTE, .verb = verb, .fam = fam, .node = node, .dst = rt->dst});
+}
+
+static int push_neigh(struct plan_batch *pb, enum op_kind kind, bool del, const struct neigh_entry *e, size_t node,
+		      int fam)
+{
+	struct nl_req req;
+	struct op op = {.kind = kind, .verb = del ? OP_DEL : OP_REPLACE, .fam = fam, .node = node};
+
+	neigh_build(&req, del ? NEIGH_OP_DEL : NEIGH_OP_REPLACE, e);
+	if (kind == OP_FDB)
+		del ? pb->st->fdb_del++ : pb->st->fdb_set++;
+	else
+		del ? pb->st->neigh_del++ : pb->st->neigh_set++;
+	op.dst.ip = e->dst;
+	return batch_push(pb, &req, op);
+}
+
+static int plan_batch_init(struct plan_batch **ret, struct dp *dp, struct nodes *nodes, struct dp_stats *st)
+{
+	struct plan_batch *pb = calloc(1, sizeof(*pb));
+	int r;
+
+	if (!pb)
+		return -ENOMEM;
+	*pb = (struct plan_batch){.dp = dp, .nodes = nodes, .st = st};
+	r = nl_batch_new(&pb->b);
+	if (r < 0) {
+		free(pb);
+		return r;
+	}
+	*ret = pb;
+	return 0;
+}
+
+static void plan_batch_free(struct plan_batch *pb)
+{
+	if (!pb)
+		return;
+	nl_batch_free(pb->b);
+	free(pb);
+}
+DEFINE_CLEANUP_FUNC(struct plan_batch *, plan_batch_free);
 
 /* ---- full reconcile ---- */
 
+/* An own route as the kernel has it: only what is compared. */
 struct have_route {
-	struct route_spec rt;
-	bool claimed;
+	struct ipnet dst;
+	struct ipnet_addr gw;
+	int oif;
+	unsigned priority;
+	bool onlink, claimed;
 };
 
-static int route_key_cmp(const struct route_spec *a, const struct route_spec *b)
+struct have_routes {
+	struct have_route *v;
+	size_t n, cap;
+};
+
+static void have_of(const struct route_spec *rt, struct have_route *h)
 {
+	*h = (struct have_route){.gw = rt->gw, .oif = rt->oif, .priority = rt->priority, .onlink = rt->onlink};
+	ipnet_network(&rt->dst, &h->dst);
+}
+
+static int have_cmp(const void *x, const void *y)
+{
+	const struct have_route *a = x, *b = y;
 	int c;
 
 	if (a->dst.ip.family != b->dst.ip.family)
@@ -431,89 +467,97 @@ static int route_key_cmp(const struct route_spec *a, const struct route_spec *b)
 	return a->priority < b->priority ? -1 : a->priority > b->priority;
 }
 
-static int have_cmp(const void *x, const void *y)
-{
-	return route_key_cmp(&((const struct have_route *)x)->rt, &((const struct have_route *)y)->rt);
-}
-
-static bool route_same(const struct route_spec *a, const struct route_spec *b)
+static bool have_same(const struct have_route *a, const struct have_route *b)
 {
 	return ipnet_addr_eq(&a->gw, &b->gw) && a->oif == b->oif && a->onlink == b->onlink;
 }
 
-static int read_routes(struct dp *dp, struct have_route **ret, size_t *ret_n)
+static int have_push(const struct route_spec *rt, void *data)
 {
-	struct have_route *v = NULL;
-	size_t n = 0;
+	struct have_routes *h = data;
 
-	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
-		struct route_filter f = {.family = node_family_af(fam), .table = -1, .protocol = DP_RTPROT};
-		_cleanup_free_ struct route_spec *rv = NULL;
-		struct have_route *g;
-		size_t rn = 0;
-		int r;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct have_route *g = realloc(h->v, cap * sizeof(*g));
 
-		r = route_list_filtered(dp->nl, &f, &rv, &rn);
-		if (r < 0) {
-			free(v);
-			return r;
-		}
-		g = realloc(v, (n + rn + 1) * sizeof(*v));
-		if (!g) {
-			free(v);
+		if (!g)
 			return -ENOMEM;
-		}
-		v = g;
-		for (size_t i = 0; i < rn; i++) {
-			ipnet_network(&rv[i].dst, &rv[i].dst);
-			v[n++] = (struct have_route){.rt = rv[i]};
-		}
+		h->v = g;
+		h->cap = cap;
 	}
-	qsort(v, n, sizeof(*v), have_cmp);
-	*ret = v;
-	*ret_n = n;
+	have_of(rt, &h->v[h->n++]);
 	return 0;
 }
 
-static int diff_routes(struct plan_batch *pb, struct have_route *have, size_t n_have, const int vx[],
-		       bool keep_unknown, bool deletions)
+/* Every own route, both families, sorted by key. */
+static int read_routes(struct dp *dp, struct have_routes *h)
+{
+	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
+		struct route_filter f = {.family = node_family_af(fam), .table = -1, .protocol = DP_RTPROT};
+		int r = route_dump(dp->nl, &f, have_push, h);
+
+		if (r < 0)
+			return r;
+	}
+	if (h->n)
+		qsort(h->v, h->n, sizeof(*h->v), have_cmp);
+	return 0;
+}
+
+static struct have_route *find_have(struct have_routes *h, const struct route_spec *rt)
+{
+	struct have_route key;
+
+	have_of(rt, &key);
+	return h->n ? bsearch(&key, h->v, h->n, sizeof(*h->v), have_cmp) : NULL;
+}
+
+/* Stale own routes out (unless held), after every wanted one has claimed its own. */
+static int route_deletions(struct plan_batch *pb, struct have_routes *h, const int vx[], bool keep_unknown)
 {
 	int r;
 
-	if (deletions) {
-		/* Claims first, so that deletions can go out before additions. */
-		for (size_t i = 0; i < pb->nodes->n; i++)
-			for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
-				struct have_route key = {0}, *h;
-
-				if (!pb->wants[i][fam].route)
-					continue;
-				want_route(&pb->wants[i][fam], vx[fam], &key.rt);
-				h = bsearch(&key, have, n_have, sizeof(*have), have_cmp);
-				if (h)
-					h->claimed = true;
-			}
-		for (size_t i = 0; i < n_have; i++) {
-			if (have[i].claimed || keep_unknown)
-				continue;
-			have[i].rt.protocol = DP_RTPROT;
-			r = push_route(pb, OP_DEL, &have[i].rt, SIZE_MAX, have[i].rt.dst.ip.family == AF_INET6);
-			if (r < 0)
-				return r;
-		}
-		return 0;
-	}
 	for (size_t i = 0; i < pb->nodes->n; i++)
 		for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
-			struct have_route key = {0}, *h;
+			struct route_spec rt;
+			struct have_route *hv;
 
-			if (!pb->wants[i][fam].route)
+			if (!pb->nodes->v[i]->want[fam].route)
 				continue;
-			want_route(&pb->wants[i][fam], vx[fam], &key.rt);
-			h = bsearch(&key, have, n_have, sizeof(*have), have_cmp);
-			if (h && route_same(&h->rt, &key.rt))
+			want_route(&pb->nodes->v[i]->want[fam], vx[fam], &rt);
+			hv = find_have(h, &rt);
+			if (hv)
+				hv->claimed = true;
+		}
+	for (size_t i = 0; i < h->n && !keep_unknown; i++) {
+		struct route_spec rt = {.dst = h->v[i].dst, .gw = h->v[i].gw, .oif = h->v[i].oif, .table = -1,
+					.scope = -1, .priority = h->v[i].priority, .protocol = DP_RTPROT};
+
+		if (h->v[i].claimed)
+			continue;
+		r = push_route(pb, OP_DEL, &rt, SIZE_MAX, h->v[i].dst.ip.family == AF_INET6);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int route_additions(struct plan_batch *pb, struct have_routes *h, const int vx[])
+{
+	for (size_t i = 0; i < pb->nodes->n; i++)
+		for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
+			struct have_route want, *hv;
+			struct route_spec rt;
+			int r;
+
+			if (!pb->nodes->v[i]->want[fam].route)
 				continue;
-			r = push_route(pb, h ? OP_REPLACE : OP_ADD, &key.rt, i, fam);
+			want_route(&pb->nodes->v[i]->want[fam], vx[fam], &rt);
+			have_of(&rt, &want);
+			hv = find_have(h, &rt);
+			if (hv && have_same(hv, &want))
+				continue;
+			r = push_route(pb, hv ? OP_REPLACE : OP_ADD, &rt, i, fam);
 			if (r < 0)
 				return r;
 		}
@@ -574,7 +618,7 @@ static int diff_entries(struct plan_batch *pb, int fam, int ifindex, bool fdb, b
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < pb->nodes->n; i++) {
-		const struct node_want *w = &pb->wants[i][fam];
+		const struct node_want *w = &pb->nodes->v[i]->want[fam];
 		struct have_entry key = {0}, *h;
 
 		if (!w->route || !w->vxlan)
@@ -583,7 +627,7 @@ static int diff_entries(struct plan_batch *pb, int fam, int ifindex, bool fdb, b
 			want_fdb(w, ifindex, &key.e);
 		else
 			want_neigh(w, ifindex, &key.e);
-		h = bsearch(&key, have, n_have, sizeof(*have), cmp);
+		h = n_have ? bsearch(&key, have, n_have, sizeof(*have), cmp) : NULL;
 		if (h)
 			h->claimed = true;
 		if (deletions)
@@ -604,13 +648,12 @@ static int diff_entries(struct plan_batch *pb, int fam, int ifindex, bool fdb, b
 	return 0;
 }
 
-int dp_reconcile(struct dp *dp, struct nodes *nodes, struct node_want (*wants)[_NODE_FAMILY_MAX],
-		 const struct node_facts *self, bool keep_unknown, struct dp_stats *st)
+int dp_reconcile(struct dp *dp, struct nodes *nodes, const struct node_facts *self, bool keep_unknown,
+		 struct dp_stats *st)
 {
-	struct plan_batch pb = {.dp = dp, .nodes = nodes, .wants = wants, .st = st};
-	_cleanup_free_ struct have_route *have = NULL;
+	_cleanup_(plan_batch_freep) struct plan_batch *pb = NULL;
+	struct have_routes have = {0};
 	int vx[_NODE_FAMILY_MAX] = {0};
-	size_t n_have = 0;
 	int r;
 
 	*st = (struct dp_stats){0};
@@ -618,47 +661,36 @@ int dp_reconcile(struct dp *dp, struct nodes *nodes, struct node_want (*wants)[_
 		bool needed = false;
 
 		for (size_t i = 0; i < nodes->n && !needed; i++)
-			needed = wants[i][fam].route && wants[i][fam].vxlan;
+			needed = nodes->v[i]->want[fam].route && nodes->v[i]->want[fam].vxlan;
 		r = vx_ensure(dp, fam, self, needed, st);
 		if (r < 0) {
 			/* Without its device, no node of this family goes through VXLAN. */
 			log_msg(dp->o.log, LOG_LEVEL_ERROR, "no %s VXLAN path: %s", fam_name(fam), strerror(-r));
 			for (size_t i = 0; i < nodes->n; i++)
-				if (wants[i][fam].vxlan)
-					wants[i][fam] = (struct node_want){0};
+				if (nodes->v[i]->want[fam].vxlan)
+					nodes->v[i]->want[fam] = (struct node_want){0};
 			r = 0;
 		}
 		vx[fam] = r;
 	}
-	r = read_routes(dp, &have, &n_have);
-	if (r < 0)
-		return r;
-	r = nl_batch_new(&pb.b);
-	if (r < 0)
-		return r;
-	r = diff_routes(&pb, have, n_have, vx, keep_unknown, true);
-	for (int fam = 0; fam < _NODE_FAMILY_MAX && r >= 0; fam++)
-		if (vx[fam]) {
-			r = diff_entries(&pb, fam, vx[fam], true, true);
-			if (r >= 0)
-				r = diff_entries(&pb, fam, vx[fam], false, true);
-		}
-	for (int fam = 0; fam < _NODE_FAMILY_MAX && r >= 0; fam++)
-		if (vx[fam]) {
-			r = diff_entries(&pb, fam, vx[fam], true, false);
-			if (r >= 0)
-				r = diff_entries(&pb, fam, vx[fam], false, false);
-		}
+	r = plan_batch_init(&pb, dp, nodes, st);
 	if (r >= 0)
-		r = diff_routes(&pb, have, n_have, vx, keep_unknown, false);
+		r = read_routes(dp, &have);
 	if (r >= 0)
-		r = batch_send(&pb);
-	plan_batch_done(&pb);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < nodes->n; i++)
-		memcpy(nodes->v[i]->want, wants[i], sizeof(nodes->v[i]->want));
-	return 0;
+		r = route_deletions(pb, &have, vx, keep_unknown);
+	for (int pass = 0; pass < 2; pass++) /* deletions of all, then additions */
+		for (int fam = 0; fam < _NODE_FAMILY_MAX && r >= 0; fam++)
+			if (vx[fam]) {
+				r = diff_entries(pb, fam, vx[fam], true, pass == 0);
+				if (r >= 0)
+					r = diff_entries(pb, fam, vx[fam], false, pass == 0);
+			}
+	if (r >= 0)
+		r = route_additions(pb, &have, vx);
+	if (r >= 0)
+		r = batch_send(pb);
+	free(have.v);
+	return r;
 }
 
 /* ---- changes of a few nodes ---- */
@@ -737,7 +769,7 @@ static int delta_additions(struct plan_batch *pb, const struct dp_delta *d, size
 int dp_apply_deltas(struct dp *dp, struct nodes *nodes, struct dp_delta *d, size_t n_d,
 		    const struct node_facts *self, struct dp_stats *st)
 {
-	struct plan_batch pb = {.dp = dp, .nodes = nodes, .deltas = d, .st = st};
+	_cleanup_(plan_batch_freep) struct plan_batch *pb = NULL;
 	int vx[_NODE_FAMILY_MAX] = {0};
 	int r;
 
@@ -749,11 +781,11 @@ int dp_apply_deltas(struct dp *dp, struct nodes *nodes, struct dp_delta *d, size
 			needed |= d[k].new_[fam].route && d[k].new_[fam].vxlan;
 			was |= d[k].old[fam].route && d[k].old[fam].vxlan;
 		}
+		if (!needed && !was)
+			continue; /* no VXLAN on either side: the device is as it was */
 		for (size_t i = 0; i < nodes->n && !needed; i++)
 			needed = !in_deltas(d, n_d, nodes->v[i]) && nodes->v[i]->want[fam].route &&
 				 nodes->v[i]->want[fam].vxlan;
-		if (!needed && !was)
-			continue; /* the device is as it was */
 		r = vx_ensure(dp, fam, self, needed, st);
 		if (r < 0) {
 			log_msg(dp->o.log, LOG_LEVEL_ERROR, "no %s VXLAN path: %s", fam_name(fam), strerror(-r));
@@ -765,14 +797,16 @@ int dp_apply_deltas(struct dp *dp, struct nodes *nodes, struct dp_delta *d, size
 	for (size_t k = 0; k < n_d; k++)
 		for (int fam = 0; d[k].node && fam < _NODE_FAMILY_MAX; fam++)
 			d[k].node->want[fam] = d[k].new_[fam].vxlan && !vx[fam] ? (struct node_want){0} : d[k].new_[fam];
-	r = nl_batch_new(&pb.b);
+	r = plan_batch_init(&pb, dp, nodes, st);
+	if (r < 0)
+		return r;
+	pb->deltas = d;
 	for (size_t k = 0; k < n_d && r >= 0; k++)
-		r = delta_deletions(&pb, &d[k], k, vx);
+		r = delta_deletions(pb, &d[k], k, vx);
 	for (size_t k = 0; k < n_d && r >= 0; k++)
-		r = delta_additions(&pb, &d[k], k, vx);
+		r = delta_additions(pb, &d[k], k, vx);
 	if (r >= 0)
-		r = batch_send(&pb);
-	plan_batch_done(&pb);
+		r = batch_send(pb);
 	return r;
 }
 
@@ -780,9 +814,8 @@ int dp_apply_deltas(struct dp *dp, struct nodes *nodes, struct dp_delta *d, size
 
 int dp_cleanup(struct dp *dp, struct dp_stats *st)
 {
-	struct plan_batch pb = {.dp = dp, .st = st};
-	_cleanup_free_ struct have_route *have = NULL;
-	size_t n_have = 0;
+	_cleanup_(plan_batch_freep) struct plan_batch *pb = NULL;
+	struct have_routes have = {0};
 	int r;
 
 	*st = (struct dp_stats){0};
@@ -804,18 +837,17 @@ int dp_cleanup(struct dp *dp, struct dp_stats *st)
 		if (r < 0 && r != -ENODEV)
 			return r;
 	}
-	r = read_routes(dp, &have, &n_have);
-	if (r < 0)
-		return r;
-	r = nl_batch_new(&pb.b);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n_have && r >= 0; i++) {
-		have[i].rt.protocol = DP_RTPROT;
-		r = push_route(&pb, OP_DEL, &have[i].rt, SIZE_MAX, have[i].rt.dst.ip.family == AF_INET6);
+	r = plan_batch_init(&pb, dp, NULL, st);
+	if (r >= 0)
+		r = read_routes(dp, &have);
+	for (size_t i = 0; i < have.n && r >= 0; i++) {
+		struct route_spec rt = {.dst = have.v[i].dst, .gw = have.v[i].gw, .oif = have.v[i].oif, .table = -1,
+					.scope = -1, .priority = have.v[i].priority, .protocol = DP_RTPROT};
+
+		r = push_route(pb, OP_DEL, &rt, SIZE_MAX, have.v[i].dst.ip.family == AF_INET6);
 	}
 	if (r >= 0)
-		r = batch_send(&pb);
-	plan_batch_done(&pb);
+		r = batch_send(pb);
+	free(have.v);
 	return r;
 }

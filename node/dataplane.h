@@ -53,13 +53,13 @@ void dp_close(struct dp *dp);
  * kernel, boot, static, ra and dhcp with no gateway, not through the agent's devices). */
 int dp_onlink(struct dp *dp, struct onlink_set *ret);
 
-/* Bring the kernel to the wants of every node: wants[i] belongs to nodes->v[i]. self is
- * this node's facts (its VTEP when a VXLAN path exists). keep_unknown: a node's entry
- * could not be read, so own routes no want claims are kept this time. On return each
- * node's want holds what is applied (a refused change leaves it empty and counts an
- * error, for the next full reconcile to retry). */
-int dp_reconcile(struct dp *dp, struct nodes *nodes, struct node_want (*wants)[_NODE_FAMILY_MAX],
-		 const struct node_facts *self, bool keep_unknown, struct dp_stats *st);
+/* Bring the kernel to every node's want (as plan_full() left them). self is this node's
+ * facts (its VTEP when a VXLAN path exists). keep_unknown: a node's entry could not be
+ * read, so own routes no want claims are kept this time. On return each node's want
+ * holds what is applied (a refused change leaves it empty and counts an error, for the
+ * next full reconcile to retry). */
+int dp_reconcile(struct dp *dp, struct nodes *nodes, const struct node_facts *self, bool keep_unknown,
+		 struct dp_stats *st);
 
 /* The change of a few nodes: each goes from old to new wants (either side may want
  * nothing). Deletions of all go before additions of any. Each node (NULL when it left

@@ -180,9 +180,7 @@ void node_done(struct node *n)
 
 const struct node_facts *node_effective(const struct node *n)
 {
-	if (!n->error)
-		return &n->facts;
-	return n->has_last_good ? &n->last_good : NULL;
+	return n->has_facts ? &n->facts : NULL;
 }
 
 /* ---- the table ---- */
@@ -273,8 +271,7 @@ static void node_update(struct node *n, struct node *entry, unsigned mark)
 	n->error = TAKE_PTR(entry->error);
 	if (!n->error) {
 		n->facts = entry->facts;
-		n->last_good = entry->facts;
-		n->has_last_good = true;
+		n->has_facts = true;
 	}
 	n->mark = mark;
 	free(entry->name);

@@ -54,10 +54,9 @@ struct node_want {
 
 struct node {
 	char *name;
-	struct node_facts facts;  /* valid when !error */
-	char *error;              /* why this entry could not be used; NULL when fine */
-	bool has_last_good;       /* facts from the last entry that was fine */
-	struct node_facts last_good;
+	struct node_facts facts;  /* of the last entry that was fine (the current one unless error) */
+	bool has_facts;           /* some entry was fine */
+	char *error;              /* why the current entry could not be used; NULL when fine */
 	unsigned mark;            /* generation of the list that last carried it */
 	struct node_want want[_NODE_FAMILY_MAX]; /* applied by the last reconcile */
 	bool skip_logged;         /* "skipped: no podCIDR/address" said once per state */

@@ -267,11 +267,12 @@ static void want_of(const struct plan_ctx *c, const struct node *n, const struct
 
 void plan_node(const struct plan_ctx *c, struct node *n, struct node_want ret[_NODE_FAMILY_MAX])
 {
-	const struct node_facts *self = plan_self(c), *f;
+	const struct node *self_node = nodes_find(c->nodes, c->self);
+	const struct node_facts *self = self_node ? node_effective(self_node) : NULL, *f;
 
 	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++)
 		ret[fam] = (struct node_want){0};
-	if (!self || strcmp(n->name, c->self) == 0 || !(f = usable(c, n, NULL)))
+	if (!self || n == self_node || !(f = usable(c, n, NULL)))
 		return;
 	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
 		struct verdict v = {0};
@@ -280,7 +281,7 @@ void plan_node(const struct plan_ctx *c, struct node *n, struct node_want ret[_N
 			continue;
 		for (size_t i = 0; i < c->nodes->n; i++) {
 			const struct node *m = c->nodes->v[i];
-			bool is_self = strcmp(m->name, c->self) == 0;
+			bool is_self = m == self_node;
 
 			if (m != n)
 				judge_pair(&v, f, m, is_self ? self : facts_of(m), is_self, fam);
@@ -386,7 +387,7 @@ static int family_verdicts(const struct plan_ctx *c, const struct node_facts **f
 	return 0;
 }
 
-int plan_full(const struct plan_ctx *c, struct node_want (*wants)[_NODE_FAMILY_MAX], struct plan_stats *st)
+int plan_full(const struct plan_ctx *c, struct plan_stats *st)
 {
 	_cleanup_free_ const struct node_facts **facts = NULL;
 	_cleanup_free_ struct verdict *v = NULL;
@@ -410,7 +411,7 @@ int plan_full(const struct plan_ctx *c, struct node_want (*wants)[_NODE_FAMILY_M
 		} else {
 			facts[i] = usable(c, nd, st);
 		}
-		wants[i][NODE_V4] = wants[i][NODE_V6] = (struct node_want){0};
+		nd->want[NODE_V4] = nd->want[NODE_V6] = (struct node_want){0};
 	}
 	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
 		memset(v, 0, n * sizeof(*v));
@@ -425,7 +426,7 @@ int plan_full(const struct plan_ctx *c, struct node_want (*wants)[_NODE_FAMILY_M
 				st->conflicts++;
 				continue;
 			}
-			want_of(c, c->nodes->v[i], self, facts[i], fam, &wants[i][fam], st);
+			want_of(c, c->nodes->v[i], self, facts[i], fam, &c->nodes->v[i]->want[fam], st);
 		}
 	}
 	return 0;

@@ -54,9 +54,9 @@ struct plan_stats {
 /* This node's effective facts, or NULL when it is not in the table or never was valid. */
 const struct node_facts *plan_self(const struct plan_ctx *c);
 
-/* Every node's want, into wants[i][family] for nodes->v[i] (the caller's array of
- * nodes->n entries). O(n log n). -ENOENT when this node has no usable entry. */
-int plan_full(const struct plan_ctx *c, struct node_want (*wants)[_NODE_FAMILY_MAX], struct plan_stats *st);
+/* Every node's want, into its want[] (what a full reconcile then applies). O(n log n).
+ * -ENOENT when this node has no usable entry (nothing is changed then). */
+int plan_full(const struct plan_ctx *c, struct plan_stats *st);
 
 /* One node's want, its conflicts found by a scan of the table (O(n)): the same verdict
  * plan_full() gives. n must not be this node. */

@@ -212,15 +212,21 @@ void ipnet_last(const struct ipnet *n, struct ipnet_addr *ret)
 	*ret = r;
 }
 
+/* Whether the first bits bits of a and b are equal. */
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned full = bits / 8, rem = bits % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	return rem == 0 || ((a[full] ^ b[full]) & (uint8_t)(0xff << (8 - rem))) == 0;
+}
+
 bool ipnet_contains(const struct ipnet *n, const struct ipnet_addr *a)
 {
-	struct ipnet probe = {.ip = *a, .prefix = n->prefix}, pn, nn;
-
-	if (a->family != n->ip.family)
+	if (a->family != n->ip.family || n->prefix > ipnet_bits(a->family))
 		return false;
-	ipnet_network(&probe, &pn);
-	ipnet_network(n, &nn);
-	return ipnet_addr_eq(&pn.ip, &nn.ip);
+	return same_prefix(n->ip.a, a->a, n->prefix);
 }
 
 bool ipnet_has_host_bits(const struct ipnet *n)
@@ -233,7 +239,12 @@ bool ipnet_has_host_bits(const struct ipnet *n)
 
 bool ipnet_overlaps(const struct ipnet *a, const struct ipnet *b)
 {
-	return ipnet_contains(a, &b->ip) || ipnet_contains(b, &a->ip);
+	unsigned p = a->prefix < b->prefix ? a->prefix : b->prefix;
+
+	/* One contains the other exactly when they agree on the shorter prefix. */
+	if (a->ip.family != b->ip.family || p > ipnet_bits(a->ip.family))
+		return false;
+	return same_prefix(a->ip.a, b->ip.a, p);
 }
 
 bool ipnet_is_default(const struct ipnet *n)

@@ -89,9 +89,31 @@ int route_del(struct nl *nl, const struct route_spec *rt)
 struct list {
 	int table, oif;
 	unsigned char protocol;
+	route_dump_cb cb;
+	void *data;
+};
+
+struct grow {
 	struct route_spec *v;
 	size_t n, cap;
 };
+
+static int append_cb(const struct route_spec *rt, void *data)
+{
+	struct grow *g = data;
+
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct route_spec *v = realloc(g->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n++] = *rt;
+	return 0;
+}
 
 static int first_nexthop_oif(const struct nlattr *mp)
 {
@@ -150,17 +172,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 		rt.priority = nl_get_u32(tb[RTA_PRIORITY]);
 	if (l->oif && rt.oif != l->oif)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct route_spec *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = rt;
-	return 0;
+	return l->cb(&rt, l->data);
 }
 
 int route_list(struct nl *nl, int family, int table, int oif, struct route_spec **ret, size_t *ret_n)
@@ -170,9 +182,10 @@ int route_list(struct nl *nl, int family, int table, int oif, struct route_spec 
 	return route_list_filtered(nl, &f, ret, ret_n);
 }
 
-int route_list_filtered(struct nl *nl, const struct route_filter *f, struct route_spec **ret, size_t *ret_n)
+int route_dump(struct nl *nl, const struct route_filter *f, route_dump_cb cb, void *data)
 {
-	struct list l = {.table = f->table >= 0 ? f->table : RT_TABLE_MAIN, .oif = f->oif, .protocol = f->protocol};
+	struct list l = {.table = f->table >= 0 ? f->table : RT_TABLE_MAIN, .oif = f->oif, .protocol = f->protocol,
+			 .cb = cb, .data = data};
 	struct nl_req req;
 	struct rtmsg *rtm = nl_req_init(&req, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
 	int r;
@@ -186,18 +199,21 @@ int route_list_filtered(struct nl *nl, const struct route_filter *f, struct rout
 		nl_put_u32(&req, RTA_TABLE, (uint32_t)l.table);
 	r = nl_call(nl, &req, list_cb, &l);
 	/* A strict dump of a table that was never created fails with ENOENT: no routes. */
-	if (r == -ENOENT) {
-		free(l.v);
-		l.v = NULL;
-		l.n = 0;
-		r = 0;
-	}
+	return r == -ENOENT ? 0 : r;
+}
+
+int route_list_filtered(struct nl *nl, const struct route_filter *f, struct route_spec **ret, size_t *ret_n)
+{
+	struct grow g = {0};
+	int r;
+
+	r = route_dump(nl, f, append_cb, &g);
 	if (r < 0) {
-		free(l.v);
+		free(g.v);
 		return r;
 	}
-	*ret = l.v;
-	*ret_n = l.n;
+	*ret = g.v;
+	*ret_n = g.n;
 	return 0;
 }
 

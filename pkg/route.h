@@ -44,6 +44,9 @@ struct route_filter {
 	unsigned char protocol;
 };
 int route_list_filtered(struct nl *nl, const struct route_filter *f, struct route_spec **ret, size_t *ret_n);
+/* The same routes, one call of cb each (nothing is kept): cb < 0 ends the dump with it. */
+typedef int (*route_dump_cb)(const struct route_spec *rt, void *data);
+int route_dump(struct nl *nl, const struct route_filter *f, route_dump_cb cb, void *data);
 
 int route_add(struct nl *nl, const struct route_spec *rt);
 int route_del(struct nl *nl, const struct route_spec *rt);
