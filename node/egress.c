@@ -40,7 +40,8 @@
 
 struct egress {
 	struct egress_opts o;
-	struct nl *nl; /* opened on first use: nothing is loaded when there is no cluster CIDR */
+	struct nl *nl;  /* opened on first use */
+	bool checked;   /* without a cluster CIDR: leftovers of an earlier run looked for once */
 };
 
 /* libnftnl's destructors do not take NULL. */
@@ -359,11 +360,14 @@ int egress_apply(struct egress *e, size_t *ret_writes)
 	*ret_writes = 0;
 	if (!x)
 		return -ENOMEM;
-	if (!any && !e->nl)
-		return 0; /* nothing wanted; cleanup removes what an earlier run left */
+	/* Nothing wanted: look once (at the first reconcile) for tables an earlier run with a
+	 * cluster CIDR left, and stay out of netfilter from then on. */
+	if (!any && e->checked)
+		return 0;
+	e->checked = true;
 	rc = egress_nl(e);
 	if (rc < 0)
-		return rc;
+		return any ? rc : 0;
 	(void)txn_push(x, nftnl_batch_begin(x->buf, 0));
 	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
 		struct nftnl_rule *want = e->o.has_cluster[fam] ? wanted_rule(e, fam) : NULL;
@@ -375,6 +379,8 @@ int egress_apply(struct egress *e, size_t *ret_writes)
 			return -ENOMEM;
 		}
 		rc = read_table(e, fam, &s);
+		if (rc < 0 && rc != -ENOENT && !any)
+			return 0; /* no nf_tables, and nothing wanted of it */
 		if (rc < 0 && rc != -ENOENT) {
 			rule_free(want);
 			log_msg(e->o.log, LOG_LEVEL_ERROR, "cannot read nftables (is nf_tables in the kernel?): %s",
@@ -382,8 +388,8 @@ int egress_apply(struct egress *e, size_t *ret_writes)
 			return rc;
 		}
 		if (!want) {
-			if (rc == 0)
-				rc = txn_table(x, fam, NFT_MSG_DELTABLE, 0);
+			/* Not wanted: delete it if an earlier run left it. */
+			rc = rc == 0 ? txn_table(x, fam, NFT_MSG_DELTABLE, 0) : 0;
 		} else if (rc == -ENOENT || s.chains != 1 || !s.chain_ok || s.rules != 1 ||
 			   strcmp(s.rule, want_text) != 0) {
 			/* Replace it whole: create (if missing), delete, create, fill. */

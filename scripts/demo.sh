@@ -3,9 +3,12 @@
 # through loopback + bridge + host-local exactly as a container runtime would (CNI_*
 # environment, config on stdin), show their addresses and routes, prove that pods and the
 # node reach each other, and tear everything down again (also on failure or Ctrl-C).
+# Then a cluster: three nodes on one switch, each with the node agent (cni-c-node) writing
+# its conflist from a NodeList and routing to the others' pod CIDRs, two pods per node,
+# pings across nodes.
 #
-# The "node" is a network namespace of its own, so the machine's real network is never
-# touched: the bridge, its gateway address and the forwarding sysctl all live in it.
+# Every "node" is a network namespace of its own, so the machine's real network is never
+# touched: bridges, gateway addresses, routes and forwarding sysctls all live in them.
 #
 #   sudo scripts/demo.sh            (installs build dependencies with apt-get if missing)
 #   PODS=5 scripts/demo.sh          (more pods)
@@ -33,7 +36,7 @@ cleanup() {
 	ip netns del "$node" 2>/dev/null
 	rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap 'cleanup; cluster_cleanup' EXIT INT TERM
 
 cat >"$work/bridge.json" <<EOF
 {
@@ -124,5 +127,68 @@ ports=$(ip -n "$node" -o link show master cni-demo0 | wc -l)
 echo "   bridge ports left after DEL: $ports"
 [ "$ports" -eq 0 ] || fail=1
 
+# ---------------------------------------------------------------- the cluster scene
+cnodes=()
+cluster_cleanup() {
+	set +e
+	for n in "${cnodes[@]}"; do
+		for p in 1 2; do ip netns del "$n-p$p" 2>/dev/null; done
+		ip netns del "$n" 2>/dev/null
+	done
+	ip netns del "$tag-sw" 2>/dev/null
+}
+
+echo
+echo "== cluster: 3 nodes on one switch, the node agent on each, 2 pods per node"
+sw="$tag-sw"
+ip netns add "$sw"
+ip -n "$sw" link add sw0 type bridge
+ip -n "$sw" link set sw0 up
+items=""
+for k in 1 2 3; do
+	n="$tag-n$k"
+	cnodes+=("$n")
+	ip netns add "$n"
+	ip -n "$n" link set lo up
+	ip -n "$sw" link add "eth$k" type veth peer name eth0 netns "$n"
+	ip -n "$sw" link set "eth$k" master sw0 up
+	ip -n "$n" addr add "192.168.77.$k/24" dev eth0
+	ip -n "$n" link set eth0 up
+	items+="${items:+,}{\"metadata\":{\"name\":\"node$k\"},\"spec\":{\"podCIDRs\":[\"10.244.$k.0/24\"]},"
+	items+="\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.168.77.$k\"}]}}"
+	mkdir -p "$work/node$k"
+	cat >"$work/node$k/template.json" <<EOF
+{"cniVersion": "1.0.0", "name": "demo-cluster", "plugins": [{"type": "bridge", "bridge": "cni0",
+ "isGateway": true, "isDefaultGateway": true,
+ "ipam": {"type": "host-local", "ranges": [], "dataDir": "$work/node$k/ipam"}}]}
+EOF
+done
+echo "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[$items]}" >"$work/nodes.json"
+for k in 1 2 3; do
+	n="$tag-n$k"
+	echo "   node$k: cni-c-node --node node$k --nodes nodes.json --once"
+	ip netns exec "$n" "$bin/cni-c-node" --node "node$k" --nodes "$work/nodes.json" --once -q \
+		--template "$work/node$k/template.json" --cni-conf-dir "$work/node$k/net.d" --cluster-cidr 10.244.0.0/16
+	conf=$(jq -c '.plugins[0] + {name: .name, cniVersion: .cniVersion}' "$work/node$k/net.d/10-cni-c.conflist")
+	for p in 1 2; do
+		ip netns add "$n-p$p"
+		ip netns exec "$n" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="node$k-pod$p" \
+			CNI_NETNS="/run/netns/$n-p$p" CNI_IFNAME=eth0 CNI_PATH="$bin" "$bin/bridge" <<<"$conf" >/dev/null
+	done
+done
+echo "== the agent's routes (protocol 147) and each node's conflist ranges"
+for k in 1 2 3; do
+	ip -n "$tag-n$k" route show proto 147 | sed "s/^/   node$k: /"
+	echo "   node$k: conflist ranges $(jq -c '.plugins[0].ipam.ranges' "$work/node$k/net.d/10-cni-c.conflist")"
+done
+echo "== pings across nodes, pod to pod"
+for k in 1 2 3; do
+	for m in 1 2 3; do
+		[ "$k" = "$m" ] && continue
+		ping_from "$tag-n$k-p1" "$(addr_of "$tag-n$m-p2")" "node$k/pod1 -> node$m/pod2"
+	done
+done
+
 if [ "$fail" -eq 0 ]; then echo "== demo OK"; else echo "== demo FAILED"; fi
 exit "$fail"
+

@@ -12,7 +12,7 @@
 set -euo pipefail
 
 build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev libnftnl-dev git)
-demo=(iproute2 iputils-ping)
+demo=(iproute2 iputils-ping jq)
 test=(check jq containernetworking-plugins valgrind util-linux procps nftables)
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)

@@ -274,6 +274,128 @@ START_TEST(self_change_moves_vtep)
 }
 END_TEST
 
+
+/* ---- egress: nftables, read back with `nft -j` ---- */
+
+static struct agent *open_agent_cluster(struct capture *cap, struct logger *log, const char *c4, const char *c6)
+{
+	static const json_t *tmpl;
+	struct agent *a;
+	struct agent_opts o = {.node = "self", .conf_dir = conf_dir, .conf_name = "10-cni-c.conflist", .log = log};
+
+	if (!tmpl)
+		tmpl = conflist_default_template();
+	o.tmpl = tmpl;
+	if (c4) {
+		o.has_cluster[NODE_V4] = true;
+		o.cluster[NODE_V4] = CIDR(c4);
+	}
+	if (c6) {
+		o.has_cluster[NODE_V6] = true;
+		o.cluster[NODE_V6] = CIDR(c6);
+	}
+	capture_init(cap, log);
+	ck_assert_int_eq(agent_open(&o, &a), 0);
+	return a;
+}
+
+/* The rules of `table FAMILY cni-c-node` as nft prints them (one per line), "" when the
+ * table has none, NULL when there is no such table. */
+static char *nft_rules(const char *family)
+{
+	char cmd[256], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "nft list table %s cni-c-node 2>/dev/null | grep -E 'masquerade|saddr|hook'", family);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	for (;;) {
+		char buf[1024];
+		size_t k = fread(buf, 1, sizeof(buf), f);
+
+		if (!k)
+			break;
+		out = realloc(out, len + k + 1);
+		memcpy(out + len, buf, k);
+		len += k;
+		out[len] = '\0';
+	}
+	status = pclose(f);
+	if (!out)
+		out = calloc(1, 1);
+	snprintf(cmd, sizeof(cmd), "nft list tables | grep -qx 'table %s cni-c-node'", family);
+	if (status != 0 && system(cmd) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+START_TEST(egress_tables)
+{
+	struct capture cap;
+	struct logger log;
+	struct agent *a;
+	struct agent_report rep;
+	char *r;
+
+	if (system("command -v nft >/dev/null") != 0)
+		return; /* nftables (the test oracle) is not installed */
+	a = open_agent_cluster(&cap, &log, "10.244.0.0/16", NULL);
+	put(a, "self", "10.244.1.0/24", "10.0.0.1");
+	reconcile(a, &rep);
+	ck_assert_msg(!agent_dirty(a), "%s", cap.buf);
+	ck_assert_uint_gt(rep.egress_writes, 0);
+	r = nft_rules("ip");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(strstr(r, "type nat hook postrouting priority srcnat; policy accept;"), "%s", r);
+	ck_assert_msg(strstr(r, "ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 ip daddr != 224.0.0.0/4 masquerade"),
+		      "%s", r);
+	free(r);
+	ck_assert_ptr_null(nft_rules("ip6")); /* one family asked for, one table */
+	/* Nothing changed: nothing written. */
+	reconcile(a, &rep);
+	ck_assert_uint_eq(rep.egress_writes, 0);
+	/* Someone adds a rule to our chain: the next reconcile puts the table back. */
+	ck_assert_int_eq(system("nft add rule ip cni-c-node postrouting ip saddr 1.2.3.4 accept"), 0);
+	reconcile(a, &rep);
+	ck_assert_uint_gt(rep.egress_writes, 0);
+	r = nft_rules("ip");
+	ck_assert_msg(!strstr(r, "1.2.3.4") && strstr(r, "masquerade"), "%s", r);
+	free(r);
+	agent_close(a);
+	/* Another cluster CIDR, and IPv6 too: both tables, the old rule gone. */
+	a = open_agent_cluster(&cap, &log, "10.245.0.0/16", "fd10:244::/48");
+	put(a, "self", "10.245.1.0/24,fd10:244:0:1::/64", "10.0.0.1,fd00::1");
+	reconcile(a, &rep);
+	r = nft_rules("ip");
+	ck_assert_msg(strstr(r, "ip saddr 10.245.0.0/16") && !strstr(r, "10.244.0.0"), "%s", r);
+	free(r);
+	r = nft_rules("ip6");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(strstr(r, "ip6 saddr fd10:244::/48 ip6 daddr != fd10:244::/48 ip6 daddr != ff00::/8 masquerade"), "%s",
+		      r);
+	free(r);
+	/* Cleanup removes both. */
+	ck_assert_int_eq(agent_cleanup(a), 0);
+	ck_assert_ptr_null(nft_rules("ip"));
+	ck_assert_ptr_null(nft_rules("ip6"));
+	agent_close(a);
+	/* Without a cluster CIDR, a table an earlier run left is removed. */
+	a = open_agent_cluster(&cap, &log, "10.244.0.0/16", NULL);
+	put(a, "self", "10.244.1.0/24", "10.0.0.1");
+	reconcile(a, &rep);
+	agent_close(a);
+	a = open_agent_cluster(&cap, &log, NULL, NULL);
+	put(a, "self", "10.244.1.0/24", "10.0.0.1");
+	reconcile(a, &rep);
+	ck_assert_ptr_null(nft_rules("ip"));
+	agent_close(a);
+}
+END_TEST
+
 Suite *dataplane_suite(void);
 Suite *dataplane_suite(void)
 {
@@ -291,6 +413,7 @@ Suite *dataplane_suite(void)
 	tcase_add_test(tc, unknown_node_holds_deletions);
 	tcase_add_test(tc, events_are_incremental);
 	tcase_add_test(tc, self_change_moves_vtep);
+	tcase_add_test(tc, egress_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }
