@@ -314,4 +314,17 @@ check "a rotated token file is read again at the next request" rotated
 stop_agent
 check "SIGTERM: the agent exits 0 and leaves its routes" bash -c '[[ -n $(route 10.144.0.0/24) ]] && grep -q "exiting (the routes stay)" "$0/agent.log"' "$S"
 
+# ---------------------------------------------------------------- the manifest
+manifest() {
+	local d=$S/kz
+	mkdir -p "$d" && cp "$ROOT/examples/node/cni-c-node.yaml" "$d/" &&
+		printf 'resources:\n- cni-c-node.yaml\n' >"$d/kustomization.yaml" &&
+		kubectl kustomize "$d" >"$d/out.yaml" || return 1
+	[[ $(grep -c '^kind:' "$d/out.yaml") == 4 ]] || { grep '^kind:' "$d/out.yaml"; return 1; }
+	grep -q 'resources: \["nodes"\]' "$ROOT/examples/node/cni-c-node.yaml" &&
+		grep -q 'verbs: \["get", "list", "watch"\]' "$ROOT/examples/node/cni-c-node.yaml" &&
+		grep -q 'hostNetwork: true' "$d/out.yaml"
+}
+check "examples/node/cni-c-node.yaml parses (kubectl kustomize): RBAC for nodes get/list/watch, DaemonSet on the host network" manifest
+
 tap_end "node agent API client"
