@@ -59,6 +59,7 @@ nodelist() { # count: self + count-1 peers
 SELF=n1
 
 start_api() { # nodes-file
+	rm -f "$S/api.log" # (not truncated by the redirect below before the wait starts reading it)
 	python3 "$HERE/kube-api.py" --port 16443 --control-port 16444 --cert "$S/pki/server.crt" \
 		--key "$S/pki/server.key" --ca "$S/pki/ca.crt" --token tok-1 --nodes "$1" >"$S/api.log" 2>&1 &
 	API=$!

@@ -27,7 +27,7 @@ static struct node_facts facts(const char *v4, const char *v6)
 
 START_TEST(render_default)
 {
-	json_t *t = conflist_default_template(), *out;
+	json_t *t = conflist_default_template(), *out, *want = J("[[{\"subnet\":\"10.244.3.0/24\"}],[{\"subnet\":\"fd10:3::/64\"}]]");
 	struct node_facts f = facts("10.244.3.0/24", "fd10:3::/64");
 	char why[256], *text;
 
@@ -37,9 +37,10 @@ START_TEST(render_default)
 	ck_assert_str_eq(json_string_value(json_object_get(out, "name")), "cni-c");
 	ck_assert(json_equal(json_object_get(json_object_get(json_array_get(json_object_get(out, "plugins"), 0), "ipam"),
 					     "ranges"),
-			     J("[[{\"subnet\":\"10.244.3.0/24\"}],[{\"subnet\":\"fd10:3::/64\"}]]")));
+			     want));
 	free(text);
 	json_decref(out);
+	json_decref(want);
 	f = facts(NULL, NULL);
 	ck_assert_int_eq(conflist_render(t, &f, &text, why, sizeof(why)), -ENOENT);
 	json_decref(t);
@@ -53,14 +54,15 @@ START_TEST(render_template)
 		      "\"rangeStart\":\"1.0.0.5\",\"gateway\":\"1.0.0.1\",\"routes\":[{\"dst\":\"0.0.0.0/0\"}],"
 		      "\"dataDir\":\"/run/x\"}},"
 		      "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}]}");
-	json_t *out, *ipam;
+	json_t *out, *ipam, *want = J("[[{\"subnet\":\"fd10:9::/64\"}]]");
 	struct node_facts f = facts(NULL, "fd10:9::/64");
 	char why[256], *text;
 
 	ck_assert_int_eq(conflist_render(t, &f, &text, why, sizeof(why)), 0);
 	out = J(text);
 	ipam = json_object_get(json_array_get(json_object_get(out, "plugins"), 0), "ipam");
-	ck_assert(json_equal(json_object_get(ipam, "ranges"), J("[[{\"subnet\":\"fd10:9::/64\"}]]")));
+	ck_assert(json_equal(json_object_get(ipam, "ranges"), want));
+	json_decref(want);
 	ck_assert_ptr_null(json_object_get(ipam, "subnet"));
 	ck_assert_ptr_null(json_object_get(ipam, "rangeStart"));
 	ck_assert_ptr_null(json_object_get(ipam, "gateway"));
