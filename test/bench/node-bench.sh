@@ -20,6 +20,20 @@ make -C "$root" -s all build/nodebench >&2
 W=$(mktemp -d /tmp/nodebench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
+# Wait (at most 30 s) for an idle machine: namespaces deleted by an earlier run are torn
+# down by the kernel in the background, holding the lock every route change needs.
+settle() {
+	local i a b
+	for ((i = 0; i < 30; i++)); do
+		a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+		sleep 1
+		b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+		awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); busy = y[1] - x[1]; idle = y[2] - x[2];
+			exit !(busy <= (busy + idle) * 0.05) }' && return 0
+	done
+	echo "node-bench.sh: the machine did not settle (>5% busy); measuring anyway" >&2
+}
+settle
 "$root/build/nodebench" "$NODES" "$REPEAT" "$root/bin/cni-c-node" >"$W/rows.tsv"
 
 # ---- memory: the daemon after its first reconcile
