@@ -80,6 +80,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 # host-local's modules other than its main() are unit-tested directly.
 HL_LIB_SRC   := $(filter-out ipam/host-local/host-local.c,$(wildcard ipam/host-local/*.c))
 UNIT_SRC     := $(wildcard test/unit/*.c)
+NODE_TEST_SRC := $(wildcard test/node/*.c)
 BB_SRC       := $(wildcard test/blackbox/*.c test/lib/*.c)
 UNIT_BIN     := $(O)/build/unit-tests
 BB_BIN       := $(O)/build/blackbox-tests
@@ -89,21 +90,18 @@ $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(HL_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+# One runner for every suite: the plugins' modules, host-local's, and the node agent's.
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(NODE_TEST_SRC:%.c=$(BUILD)/%.o) $(HL_LIB_SRC:%.c=$(BUILD)/%.o) \
+		$(NODE_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS) $(CHECK_LIBS)
 
 $(BB_BIN): $(BB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-# The node agent's unit tests link its modules (all but main.c) directly.
-NODE_TEST_SRC := $(wildcard test/node/*.c)
-NODE_TEST_BIN := $(O)/build/node-tests
+# The node agent's unit tests (test/node) link its modules (all but main.c) directly.
 $(BUILD)/test/node/%.o: test/node/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Inode -MMD -MP -c -o $@ $<
-
-$(NODE_TEST_BIN): $(NODE_TEST_SRC:%.c=$(BUILD)/%.o) $(NODE_LIB_SRC:%.c=$(BUILD)/%.o) $(PKG_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS) $(CHECK_LIBS)
 
 # The cluster simulation's traffic tool (test/cluster/sim.sh).
 SIMPEER := $(O)/build/simpeer
@@ -121,9 +119,8 @@ $(BUILD)/test/bench/nodebench.o: test/bench/nodebench.c
 
 # Unit tests: pure modules need no root; kernel-facing ones run when root, each in a
 # private namespace.
-unit: $(UNIT_BIN) $(NODE_TEST_BIN)
+unit: $(UNIT_BIN)
 	$(UNIT_BIN)
-	$(NODE_TEST_BIN)
 
 # Black-box tests exec bin/* in namespaces they create, inside a throwaway "host" namespace.
 blackbox: all $(BB_BIN)

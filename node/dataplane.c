@@ -476,15 +476,8 @@ static int have_push(const struct route_spec *rt, void *data)
 {
 	struct have_routes *h = data;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct have_route *g = realloc(h->v, cap * sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		h->v = g;
-		h->cap = cap;
-	}
+	if (ARRAY_RESERVE(h->v, h->cap, h->n) < 0)
+		return -ENOMEM;
 	have_of(rt, &h->v[h->n++]);
 	return 0;
 }

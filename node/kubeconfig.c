@@ -93,15 +93,8 @@ static int split_lines(struct yaml *y, const char *text, size_t len)
 		} else {
 			started = true;
 		}
-		if (y->n == cap) {
-			struct yline *g;
-
-			cap = cap ? cap * 2 : 64;
-			g = realloc(y->l, cap * sizeof(*g));
-			if (!g)
-				return -ENOMEM;
-			y->l = g;
-		}
+		if (ARRAY_RESERVE(y->l, cap, y->n) < 0)
+			return -ENOMEM;
 		y->l[y->n++] = yl;
 	}
 	return 0;

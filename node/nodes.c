@@ -233,15 +233,8 @@ struct node *nodes_find(const struct nodes *t, const char *name)
 
 static int nodes_insert_at(struct nodes *t, size_t i, struct node *n)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct node **v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (ARRAY_RESERVE(t->v, t->cap, t->n) < 0)
+		return -ENOMEM;
 	memmove(t->v + i + 1, t->v + i, (t->n - i) * sizeof(*t->v));
 	t->v[i] = n;
 	t->n++;

@@ -67,6 +67,27 @@ static inline int negerrno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
+/* Room for element n of a growing array *v of *cap elements of elem bytes: the capacity
+ * doubles (from 16) when it is full. 0 or -ENOMEM; *v and *cap change only on success.
+ * Use it through ARRAY_RESERVE(v, cap, n). */
+static inline int array_reserve(void **v, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *g;
+
+	if (n < *cap)
+		return 0;
+	while (ncap <= n)
+		ncap *= 2;
+	g = realloc(*v, ncap * elem);
+	if (!g)
+		return -ENOMEM;
+	*v = g;
+	*cap = ncap;
+	return 0;
+}
+#define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
+
 static inline const char *strempty(const char *s)
 {
 	return s ? s : "";

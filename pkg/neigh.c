@@ -71,15 +71,8 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 			e.has_lladdr = true;
 		}
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct neigh_entry *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (ARRAY_RESERVE(l->v, l->cap, l->n) < 0)
+		return -ENOMEM;
 	l->v[l->n++] = e;
 	return 0;
 }

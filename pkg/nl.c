@@ -318,23 +318,6 @@ size_t nl_batch_count(const struct nl_batch *b)
 	return b->n;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *g;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	g = realloc(*p, ncap * elem);
-	if (!g)
-		return -ENOMEM;
-	*p = g;
-	*cap = ncap;
-	return 0;
-}
-
 int nl_batch_add(struct nl_batch *b, const struct nl_req *req)
 {
 	size_t len = MNL_ALIGN(req->nlh->nlmsg_len);
@@ -342,10 +325,10 @@ int nl_batch_add(struct nl_batch *b, const struct nl_req *req)
 
 	if (req->overflow)
 		return -EMSGSIZE;
-	r = grow((void **)&b->buf, &b->cap, b->len + len, 1);
+	r = array_reserve((void **)&b->buf, &b->cap, b->len + len - 1, 1);
 	if (r < 0)
 		return r;
-	r = grow((void **)&b->off, &b->n_cap, b->n + 1, sizeof(*b->off));
+	r = ARRAY_RESERVE(b->off, b->n_cap, b->n);
 	if (r < 0)
 		return r;
 	memcpy(b->buf + b->len, req->nlh, req->nlh->nlmsg_len);

@@ -102,15 +102,8 @@ static int append_cb(const struct route_spec *rt, void *data)
 {
 	struct grow *g = data;
 
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		struct route_spec *v = realloc(g->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		g->v = v;
-		g->cap = cap;
-	}
+	if (ARRAY_RESERVE(g->v, g->cap, g->n) < 0)
+		return -ENOMEM;
 	g->v[g->n++] = *rt;
 	return 0;
 }

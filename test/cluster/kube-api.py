@@ -105,6 +105,15 @@ class State:
 STATE = State()
 
 
+def send_json(handler, code, obj):
+    body = json.dumps(obj).encode()
+    handler.send_response(code)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def status(code, reason, message):
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": message, "reason": reason, "code": code}
@@ -127,12 +136,7 @@ class Api(http.server.BaseHTTPRequestHandler):
             return False
 
     def send_json(self, code, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, code, obj)
 
     def do_GET(self):
         if not self.authorized():
@@ -285,12 +289,7 @@ class Control(http.server.BaseHTTPRequestHandler):
         pass
 
     def reply(self, code, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, code, obj)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)

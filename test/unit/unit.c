@@ -1,11 +1,14 @@
-/* unit.c: the Check runner. Each test/unit/test_<module>.c exports <module>_suite();
+/* unit.c: the Check runner. Each test/unit/test_<module>.c (and test/node/test_<module>.c,
+ * the node agent's) exports <module>_suite();
  * suites that are not linked in (weak symbols) are skipped. Suites that need root
  * (kernel-facing ones) return NULL when not root, and are reported as SKIP. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SUITES(X) X(ipnet) X(io) X(cni) X(conf) X(kv) X(skel) X(nl) X(store) X(alloc) X(hostlocal)
+#define SUITES(X)                                                                                     \
+	X(ipnet) X(io) X(cni) X(conf) X(kv) X(skel) X(nl) X(store) X(alloc) X(hostlocal) /* test/unit */ \
+	X(nodes) X(plan) X(kubeconfig) X(conflist) X(dataplane)                          /* test/node */
 
 #define DECLARE(name) extern Suite *name##_suite(void) __attribute__((weak));
 SUITES(DECLARE)
