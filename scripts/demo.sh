@@ -129,6 +129,7 @@ echo "   bridge ports left after DEL: $ports"
 
 # ---------------------------------------------------------------- the cluster scene
 cnodes=()
+# shellcheck disable=SC2317 # invoked by the trap
 cluster_cleanup() {
 	set +e
 	for n in "${cnodes[@]}"; do

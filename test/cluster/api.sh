@@ -10,6 +10,8 @@
 # bookmarks; 410 as an ERROR event and as HTTP 410; a malformed stream; an event with a
 # bad node; an API outage. Output is TAP.
 # shellcheck disable=SC2317 # functions called indirectly (traps, check)
+# shellcheck disable=SC2016 # checks written as bash -c '...': expanded by the inner shell
+# shellcheck disable=SC2015 # A && B || C on purpose: C reports A or B failing
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
@@ -33,6 +35,7 @@ S=$TMP
 CTL=http://127.0.0.1:16444
 SA=/run/secrets/kubernetes.io/serviceaccount
 PIDS=()
+# shellcheck disable=SC2154 # p is the trap's loop variable
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 
 mount -t tmpfs api-run /run && mkdir -p /run/netns "$SA" || bail "cannot make a private /run"

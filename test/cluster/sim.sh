@@ -17,6 +17,7 @@
 # neighbour-table limits are global, so they are raised for the run and restored.
 # Output is TAP. Environment: NODES, PODS, SIM_KEEP=1 (keep the state directory).
 # shellcheck disable=SC2317 # functions called indirectly (traps, check)
+# shellcheck disable=SC2015 # A && B || C on purpose: C reports A or B failing
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
@@ -425,10 +426,10 @@ check "phase 2: $V agents list from the API and find nothing to change (0 kernel
 
 # a node is deleted: its routes leave every node within a second
 D=$NODES
-ctl DELETE "/nodes/$(name $D)" >/dev/null
-check "node $D deleted: its IPv4 route leaves every node within 1 s" route_everywhere absent "$(cidr4 $D)" 4 1000 "$D"
+ctl DELETE "/nodes/$(name "$D")" >/dev/null
+check "node $D deleted: its IPv4 route leaves every node within 1 s" route_everywhere absent "$(cidr4 "$D")" 4 1000 "$D"
 diag <"$TMP/out"
-check "node $D deleted: its IPv6 route leaves every node within 1 s" route_everywhere absent "$(cidr6 $D)" 6 1000 "$D"
+check "node $D deleted: its IPv6 route leaves every node within 1 s" route_everywhere absent "$(cidr6 "$D")" 6 1000 "$D"
 
 # a podCIDR changes: that node's conflist is rewritten, the others route the new prefix
 C=$((NODES - 1))
