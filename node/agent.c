@@ -72,6 +72,16 @@ struct nodes *agent_nodes(struct agent *a)
 	return &a->nodes;
 }
 
+int agent_monitor_fd(struct agent *a)
+{
+	return dp_monitor_fd(a->dp);
+}
+
+bool agent_kernel_changed(struct agent *a)
+{
+	return dp_kernel_changed(a->dp);
+}
+
 bool agent_dirty(const struct agent *a)
 {
 	return a->dirty;

@@ -51,6 +51,11 @@ int agent_reconcile(struct agent *a, struct agent_report *rep);
 /* A node added, modified or deleted: the table is updated, and only the nodes the change
  * can affect are planned and applied (a change of this node reconciles everything). */
 int agent_node_event(struct agent *a, const json_t *obj, bool deleted, struct agent_report *rep);
+/* The fd that becomes readable when the kernel changes, and whether it changed in a way
+ * that a full reconcile must look at (a route of the agent's removed by someone else, a
+ * link or an address changing); the agent's own writes do not count. */
+int agent_monitor_fd(struct agent *a);
+bool agent_kernel_changed(struct agent *a);
 /* Whether something failed that a later full reconcile should retry. */
 bool agent_dirty(const struct agent *a);
 /* Remove everything the agent owns (routes, devices, the nftables table). */

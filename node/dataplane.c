@@ -3,6 +3,7 @@
  * from one node to another), then FDB, neighbour and route entries. */
 #include "dataplane.h"
 
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -19,10 +20,27 @@
 
 struct dp {
 	struct nl *nl;
+	struct nl *mon; /* notifications, NULL when they could not be had */
 	struct dp_opts o;
 };
 
 static const char *const vx_names[_NODE_FAMILY_MAX] = {DP_VXLAN_NAME4, DP_VXLAN_NAME6};
+
+static int open_monitor(struct nl **ret)
+{
+	static const unsigned groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+					  RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
+	_cleanup_nl_ struct nl *mon = NULL;
+	int r;
+
+	r = nl_open(&mon);
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(groups); i++)
+		r = nl_subscribe(mon, groups[i]);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(mon);
+	return 0;
+}
 
 int dp_open(const struct dp_opts *o, struct dp **ret)
 {
@@ -39,6 +57,8 @@ int dp_open(const struct dp_opts *o, struct dp **ret)
 	r = nl_open(&dp->nl);
 	if (r < 0)
 		return r;
+	if (open_monitor(&dp->mon) < 0)
+		dp->mon = NULL; /* the periodic resync still puts things right */
 	*ret = TAKE_PTR(dp);
 	return 0;
 }
@@ -48,7 +68,64 @@ void dp_close(struct dp *dp)
 	if (!dp)
 		return;
 	nl_close(dp->nl);
+	nl_close(dp->mon);
 	free(dp);
+}
+
+/* ---- changes made by others ---- */
+
+int dp_monitor_fd(struct dp *dp)
+{
+	return dp->mon ? nl_fd(dp->mon) : -1;
+}
+
+/* A notification that can change what the agent wants or has. */
+static int relevant_cb(const struct nlmsghdr *nlh, void *data)
+{
+	bool *changed = data;
+	const struct nlattr *tb[IFLA_MAX + 1];
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE: {
+		const struct rtmsg *rtm = nl_msg_payload(nlh);
+
+		/* Ours (someone else changed them), or a connected prefix coming or going. */
+		if (rtm->rtm_protocol == DP_RTPROT || rtm->rtm_protocol == RTPROT_KERNEL)
+			*changed |= rtm->rtm_table == RT_TABLE_MAIN;
+		break;
+	}
+	case RTM_NEWADDR:
+	case RTM_DELADDR: {
+		const struct ifaddrmsg *ifa = nl_msg_payload(nlh);
+
+		*changed |= ifa->ifa_scope == RT_SCOPE_UNIVERSE;
+		break;
+	}
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		/* Bridge ports (pods' veths) come and go with pods: not the underlay. */
+		if (nl_parse(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX) >= 0 && !tb[IFLA_MASTER])
+			*changed = true;
+		break;
+	}
+	return 0;
+}
+
+bool dp_kernel_changed(struct dp *dp)
+{
+	bool changed = false;
+
+	if (dp->mon && nl_drain(dp->mon, relevant_cb, &changed) == -ENOBUFS)
+		changed = true;
+	return changed;
+}
+
+/* What the agent's own writes caused: read and forgotten. */
+static void forget_own(struct dp *dp)
+{
+	if (dp->mon)
+		(void)nl_drain(dp->mon, NULL, NULL);
 }
 
 static const char *fam_name(int fam)
@@ -683,6 +760,7 @@ int dp_reconcile(struct dp *dp, struct nodes *nodes, const struct node_facts *se
 	if (r >= 0)
 		r = batch_send(pb);
 	free(have.v);
+	forget_own(dp);
 	return r;
 }
 
@@ -800,6 +878,7 @@ int dp_apply_deltas(struct dp *dp, struct nodes *nodes, struct dp_delta *d, size
 		r = delta_additions(pb, &d[k], k, vx);
 	if (r >= 0)
 		r = batch_send(pb);
+	forget_own(dp);
 	return r;
 }
 
@@ -842,5 +921,6 @@ int dp_cleanup(struct dp *dp, struct dp_stats *st)
 	if (r >= 0)
 		r = batch_send(pb);
 	free(have.v);
+	forget_own(dp);
 	return r;
 }

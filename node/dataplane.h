@@ -72,6 +72,13 @@ struct dp_delta {
 int dp_apply_deltas(struct dp *dp, struct nodes *nodes, struct dp_delta *d, size_t n_d,
 		    const struct node_facts *self, struct dp_stats *st);
 
+/* Kernel changes made by others that can matter (a route of the agent's protocol or a
+ * connected one added or removed, an address or an underlay link changing): the fd to
+ * poll, and whether such a change came since the last call (the agent's own writes are
+ * not counted). A full reconcile then puts things right. */
+int dp_monitor_fd(struct dp *dp);
+bool dp_kernel_changed(struct dp *dp);
+
 /* Remove every route, device and entry the agent owns. */
 int dp_cleanup(struct dp *dp, struct dp_stats *st);
 

@@ -32,6 +32,9 @@
 
 #define BACKOFF_MIN_MS 500u
 #define BACKOFF_MAX_MS 30000u
+/* After a change to the kernel made by someone else, wait this long for it to settle
+ * (a link going down takes its routes one by one), then reconcile. */
+#define KERNEL_SETTLE_MS 200
 
 struct options {
 	const char *node, *nodes_file, *kubeconfig, *context, *template_file, *conf_dir, *conf_name;
@@ -212,6 +215,8 @@ struct loop {
 	char rv[NODES_RV_MAX];
 	unsigned backoff_ms;
 	int64_t next_resync, retry_at;
+	int64_t kernel_at; /* a reconcile for a kernel change is due then; 0: none */
+	bool synced;       /* the table has been reconciled once */
 	size_t unnamed;
 };
 
@@ -238,13 +243,40 @@ static void drain_signals(struct loop *l)
 	}
 }
 
-/* Sleep up to ms, waking for a signal. */
+/* A kernel change seen on the monitor: a reconcile soon (not at every notification). */
+static void note_kernel(struct loop *l)
+{
+	if (agent_kernel_changed(l->a) && !l->kernel_at)
+		l->kernel_at = mono_ms() + KERNEL_SETTLE_MS;
+}
+
+static int full_reconcile(struct loop *l, const char *what);
+
+/* Sleep up to ms, waking early for a signal; a kernel change made meanwhile is put right
+ * (once the table has been reconciled at all). */
 static void wait_ms(struct loop *l, int64_t ms)
 {
-	struct pollfd p = {.fd = l->sfd, .events = POLLIN};
+	struct pollfd p[2] = {{.fd = l->sfd, .events = POLLIN}, {.fd = agent_monitor_fd(l->a), .events = POLLIN}};
+	int64_t end = mono_ms() + ms, now;
 
-	if (ms > 0 && poll(&p, 1, (int)(ms > 60000 ? 60000 : ms)) > 0)
-		drain_signals(l);
+	while (!l->stop && !l->reread && (now = mono_ms()) < end) {
+		int64_t t = end - now;
+
+		if (l->kernel_at && l->kernel_at - now < t)
+			t = l->kernel_at - now;
+		if (t > 0 && poll(p, p[1].fd >= 0 ? 2 : 1, (int)(t > 60000 ? 60000 : t)) > 0) {
+			if (p[0].revents)
+				drain_signals(l);
+			if (p[1].revents)
+				note_kernel(l);
+		}
+		if (l->kernel_at && mono_ms() >= l->kernel_at) {
+			(void)agent_kernel_changed(l->a);
+			if (l->synced)
+				(void)full_reconcile(l, "kernel changed: reconcile");
+			l->kernel_at = 0;
+		}
+	}
 }
 
 static void backoff_wait(struct loop *l, const char *why)
@@ -282,7 +314,9 @@ static int full_reconcile(struct loop *l, const char *what)
 	struct agent_report rep;
 	int r;
 
+	l->kernel_at = 0;
 	r = agent_reconcile(l->a, &rep);
+	l->synced |= r >= 0;
 	report(l, what, r, &rep);
 	l->next_resync = mono_ms() + (int64_t)l->o->resync_s * 1000;
 	if (r >= 0 && agent_dirty(l->a))
@@ -519,17 +553,26 @@ static void watch_once(struct loop *l)
 	l->rewatch = false;
 	for (;;) {
 		int64_t now = mono_ms(), timeout = l->next_resync - now;
+		int fds[2] = {l->sfd, agent_monitor_fd(l->a)};
 
 		if (agent_dirty(l->a) && l->retry_at - now < timeout)
 			timeout = l->retry_at - now;
-		r = kube_watch_run(l->k, (int)(timeout < 0 ? 0 : timeout > 1000 ? 1000 : timeout), &l->sfd, 1, &res);
+		if (l->kernel_at && l->kernel_at - now < timeout)
+			timeout = l->kernel_at - now;
+		r = kube_watch_run(l->k, (int)(timeout < 0 ? 0 : timeout > 1000 ? 1000 : timeout), fds,
+				   fds[1] >= 0 ? 2 : 1, &res);
 		drain_signals(l);
+		note_kernel(l);
 		if (l->stop || l->relist || l->rewatch) {
 			kube_watch_stop(l->k);
 			return;
 		}
 		now = mono_ms();
-		if (now >= l->next_resync || (agent_dirty(l->a) && now >= l->retry_at)) {
+		if (l->kernel_at && now >= l->kernel_at) {
+			(void)agent_kernel_changed(l->a);
+			if (full_reconcile(l, "kernel changed: reconcile") == -EAGAIN)
+				l->retry_at = now + l->backoff_ms;
+		} else if (now >= l->next_resync || (agent_dirty(l->a) && now >= l->retry_at)) {
 			if (full_reconcile(l, "resync") == -EAGAIN)
 				l->retry_at = now + l->backoff_ms;
 		}

@@ -492,6 +492,40 @@ int nl_subscribe(struct nl *nl, unsigned group)
 	return 0;
 }
 
+int nl_fd(const struct nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+int nl_drain(struct nl *nl, nl_msg_cb cb, void *data)
+{
+	bool lost = false;
+	int count = 0;
+
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+		int len;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			lost = true;
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0)
+			return negerrno();
+		len = (int)n;
+		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+			count++;
+			if (cb && cb(h, data) < 0)
+				return count;
+		}
+	}
+	return lost ? -ENOBUFS : count;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -87,6 +87,12 @@ int nl_transact(struct nl *nl, void *buf, size_t len);
  * nothing else, then wait up to timeout_ms for messages; cb returning > 0 ends the wait
  * with 0, no such message in time gives -ETIMEDOUT. */
 int nl_subscribe(struct nl *nl, unsigned group);
+/* The socket's fd, to poll for notifications. */
+int nl_fd(const struct nl *nl);
+/* Every notification queued now, without waiting: cb for each (its return is ignored,
+ * but < 0 stops). Returns how many, or -ENOBUFS when some were lost (the queue overran:
+ * assume anything changed), or -errno. */
+int nl_drain(struct nl *nl, nl_msg_cb cb, void *data);
 int nl_wait(struct nl *nl, int timeout_ms, nl_msg_cb cb, void *data);
 
 /* Attribute parsing: fill tb[0..max] from the attributes after a hdrlen family header

@@ -232,6 +232,14 @@ ctl POST /config '{"bookmark_interval": 0.2}' >/dev/null
 start_agent "$S/kc-token" --resync 3600
 check "daemon: lists, reconciles, watches" wait_log "listed 5 nodes"
 check "an ADDED event is routed" bash -c 'ctl PUT /nodes/n7 "$(node n7 10.177.0.0/24 10.0.0.77)" >/dev/null && wait_route present 10.177.0.0/24'
+healed() {
+	ip route del 10.177.0.0/24 proto 147 || return 1
+	wait_route present 10.177.0.0/24 30 || { echo "a deleted route was not put back"; return 1; }
+	ip link set u0 down && ip link set u0 up || return 1
+	wait_route present 10.177.0.0/24 30 || { echo "not put back after the link came up"; return 1; }
+	grep -q "kernel changed: reconcile" "$S/agent.log" || { echo "no reconcile for a kernel change"; return 1; }
+}
+check "a route deleted by someone else, or lost with its link, is put back at once (no resync due)" healed
 bookmarks() {
 	local lists rv watches
 	lists=$(ctl GET /stats | jq .lists)
