@@ -67,7 +67,7 @@ int conflist_load_template(const char *path, json_t **ret, char *why, size_t why
 
 	r = io_open_regular(AT_FDCWD, path, O_RDONLY, 0, &fd);
 	if (r < 0) {
-		snprintf(why, why_len, "%s", r == -EINVAL ? "not a regular file" : strerror(-r));
+		snprintf(why, why_len, "%s", r == -EINVAL || r == -EISDIR ? "not a regular file" : strerror(-r));
 		return r;
 	}
 	r = io_read_alloc(fd, CONFLIST_TEMPLATE_MAX, &buf, &len);

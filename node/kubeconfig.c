@@ -799,7 +799,7 @@ int kube_conf_from_file(const char *path, const char *context, struct kube_conf 
 
 	r = read_small_file(path, KUBECONFIG_MAX, &text, &len);
 	if (r < 0) {
-		snprintf(why, why_len, "%s", r == -EINVAL ? "not a regular file" : strerror(-r));
+		snprintf(why, why_len, "%s", r == -EINVAL || r == -EISDIR ? "not a regular file" : strerror(-r));
 		return r;
 	}
 	r = yaml_load(text, len, &doc, why, why_len);

@@ -194,6 +194,35 @@ check "in-cluster: service account token and CA, KUBERNETES_SERVICE_HOST/PORT" i
 check "not in a cluster and no --kubeconfig: exit 1, says what is missing" \
 	bash -c '! agent_once "" && grep -q KUBERNETES_SERVICE_HOST "$0/once.log"' "$S"
 
+# ---------------------------------------------------------------- the command line
+from_stdin() {
+	ip route flush proto 147
+	kubectl --kubeconfig "$S/kc-token" get nodes -o json |
+		"$BIN/cni-c-node" --node "$SELF" --nodes - --once --cni-conf-dir "$S/net.d" >"$S/once.log" 2>&1 || { cat "$S/once.log"; return 1; }
+	[[ $(nroutes) == 4 ]]
+}
+check "kubectl get nodes -o json | cni-c-node --nodes - --once" from_stdin
+bad_args() {
+	local out
+	mkfifo "$S/fifo"
+	out=$(timeout 10 "$BIN/cni-c-node" --node "$SELF" --nodes "$S/fifo" --once --cni-conf-dir "$S/net.d" 2>&1) &&
+		{ echo "a FIFO without a writer was accepted"; return 1; }
+	grep -q "empty document" <<<"$out" || { echo "$out"; return 1; }
+	out=$(timeout 10 "$BIN/cni-c-node" --node "$SELF" --nodes /dev/null --once 2>&1) && return 1
+	grep -q "not a regular file or a pipe" <<<"$out" || { echo "$out"; return 1; }
+	out=$(timeout 10 "$BIN/cni-c-node" --nodes "$S/nodes.json" --template "$S" --once 2>&1) && return 1
+	grep -q -- "--template $S: not a regular file" <<<"$out" || { echo "$out"; return 1; }
+	echo '{"cniVersion":"1.0.0","name":"x","plugins":[{"type":"bridge"}]}' >"$S/t.json"
+	out=$(timeout 10 "$BIN/cni-c-node" --nodes "$S/nodes.json" --template "$S/t.json" --once 2>&1) && return 1
+	grep -q "no plugin uses host-local" <<<"$out" || { echo "$out"; return 1; }
+	out=$(timeout 10 "$BIN/cni-c-node" --cluster-cidr 10.1.2.3/8 --once 2>&1)
+	[[ $? == 2 ]] && grep -q "not a network CIDR" <<<"$out" || { echo "$out"; return 1; }
+	out=$(timeout 10 "$BIN/cni-c-node" --vxlan-port 70000 2>&1)
+	[[ $? == 2 ]] && grep -q "1..65535" <<<"$out" || { echo "$out"; return 1; }
+	[[ $(nroutes) == 4 ]] || { echo "routes changed"; return 1; }
+}
+check "bad arguments and files: a clear error at once (FIFO, device, directory, template, CIDR, port), nothing changed" bad_args
+
 # ---------------------------------------------------------------- big lists
 ip route flush proto 147
 ctl POST /quit >/dev/null
