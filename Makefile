@@ -17,15 +17,16 @@ CFLAGS  ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections \
            -DCNI_SUITE_VERSION='"$(VERSION)"' -Ipkg
 override LDFLAGS += -Wl,--gc-sections -Wl,--as-needed
-# jansson is linked statically (one less library for the loader at every exec); libmnl
-# has no static archive in Debian and stays shared.
-LDLIBS  := -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lmnl
+# jansson and libnftnl are linked statically (one less library for the loader at every
+# exec: a plugin that writes no nftables rule pays nothing for them); libmnl has no static
+# archive in Debian and stays shared.
+LDLIBS  := -Wl,-Bstatic -ljansson -lnftnl -Wl,-Bdynamic -lmnl
 
 # SAN=1: AddressSanitizer + UBSan build (use with O=build/san).
 ifeq ($(SAN),1)
 override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=address,undefined
-LDLIBS  := -ljansson -lmnl
+LDLIBS  := -ljansson -lnftnl -lmnl
 endif
 
 BUILD   := $(O)/build/obj
@@ -48,7 +49,7 @@ BINARIES    := $(addprefix $(BIN)/,$(PLUGINS))
 NODE_SRC    := $(wildcard node/*.c)
 NODE_LIB_SRC := $(filter-out node/main.c,$(NODE_SRC))
 NODE_BIN    := $(BIN)/cni-c-node
-NODE_LIBS   := -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcurl -lnftnl -lmnl
+NODE_LIBS   := -Wl,-Bstatic -ljansson -lnftnl -Wl,-Bdynamic -lcurl -lmnl
 ifeq ($(SAN),1)
 NODE_LIBS   := -ljansson -lcurl -lnftnl -lmnl
 endif
