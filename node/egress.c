@@ -95,7 +95,7 @@ static int table_is(struct egress *e, int fam, struct nftnl_rule *want)
 		return r;
 	if (!want)
 		return 0;
-	r = nft_list_rules(e->nft, nfproto(fam), EGRESS_TABLE, &rules, &n_rules);
+	r = nft_list_rules(e->nft, nfproto(fam), EGRESS_TABLE, NULL, &rules, &n_rules);
 	if (r < 0)
 		return r;
 	r = nft_rule_text(want, text, sizeof(text));

@@ -158,3 +158,38 @@ int conf_parse_mac(const char *s, unsigned char ret[6])
 	memcpy(ret, m, 6);
 	return 0;
 }
+
+int conf_gc_attachments(const json_t *conf, struct conf_attachment **ret, size_t *ret_n, struct cni_error *err)
+{
+	_cleanup_free_ struct conf_attachment *v = NULL;
+	const char *key = "cni.dev/valid-attachments";
+	const json_t *a = json_object_get(conf, key);
+	size_t n;
+
+	if (!a || json_is_null(a)) {
+		key = "cni.dev/attachments";
+		a = json_object_get(conf, key);
+	}
+	if (!a || json_is_null(a))
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL,
+				"\"cni.dev/valid-attachments\" is missing: GC needs the attachments in use "
+				"(refusing to remove everything)");
+	if (!json_is_array(a))
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s\" must be an array", key);
+	n = json_array_size(a);
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return cni_fail(err, CNI_ERR_INTERNAL, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *o = json_array_get(a, i);
+
+		v[i].id = json_string_value(json_object_get(o, "containerID"));
+		v[i].ifname = json_string_value(json_object_get(o, "ifname"));
+		if (!v[i].id || !v[i].ifname)
+			return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL,
+					"\"%s[%zu]\" needs string \"containerID\" and \"ifname\"", key, i);
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}

@@ -26,6 +26,13 @@ int conf_get_array(const json_t *o, const char *key, const char *where, const js
 int conf_get_addr(const json_t *o, const char *key, const char *where, struct ipnet_addr *ret,
 		  struct cni_error *err);
 int conf_get_cidr(const json_t *o, const char *key, const char *where, struct ipnet *ret, struct cni_error *err);
+/* GC: the attachments a runtime says are still in use ("cni.dev/valid-attachments", or
+ * the older "cni.dev/attachments"); required (GC without it would remove everything).
+ * The strings are borrowed from conf; *ret is the caller's to free. */
+struct conf_attachment {
+	const char *id, *ifname;
+};
+int conf_gc_attachments(const json_t *conf, struct conf_attachment **ret, size_t *ret_n, struct cni_error *err);
 /* A MAC address "aa:bb:cc:dd:ee:ff" into 6 bytes. */
 int conf_parse_mac(const char *s, unsigned char ret[6]);
 

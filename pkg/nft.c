@@ -465,9 +465,15 @@ static int nat(struct nftnl_rule *r, uint32_t type, const struct ipnet_addr *add
 	if (x) {
 		nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_TYPE, type);
 		nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FAMILY, addr->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		/* As the kernel reports it back: a single address (and port), flags set. */
 		nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-		if (port)
+		nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
+		if (port) {
 			nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+			nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_2);
+		}
+		nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FLAGS,
+				   NF_NAT_RANGE_MAP_IPS | (port ? NF_NAT_RANGE_PROTO_SPECIFIED : 0));
 	}
 	return add(r, x);
 }
@@ -627,7 +633,8 @@ int nft_list_chains(struct nft *n, int family, const char *table, struct nft_cha
 	return 0;
 }
 
-int nft_list_rules(struct nft *n, int family, const char *table, struct nft_rule_info **ret, size_t *ret_n)
+int nft_list_rules(struct nft *n, int family, const char *table, const char *chain, struct nft_rule_info **ret,
+		   size_t *ret_n)
 {
 	struct grow g = {0};
 	struct nl_req req = {0};
@@ -641,6 +648,8 @@ int nft_list_rules(struct nft *n, int family, const char *table, struct nft_rule
 	if (!r)
 		return -ENOMEM;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	if (chain)
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	req.nlh = nftnl_rule_nlmsg_build_hdr(req.buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, 0);
 	nftnl_rule_nlmsg_build_payload(req.nlh, r);
 	nftnl_rule_free(r);
@@ -652,6 +661,25 @@ int nft_list_rules(struct nft *n, int family, const char *table, struct nft_rule
 	*ret = g.v;
 	*ret_n = g.n;
 	return 0;
+}
+
+int nft_chain_exists(struct nft *n, int family, const char *table, const char *chain)
+{
+	struct nl_req req = {0};
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
+	req.nlh = nftnl_chain_nlmsg_build_hdr(req.buf, NFT_MSG_GETCHAIN, (uint16_t)family, 0, 0);
+	nftnl_chain_nlmsg_build_payload(req.nlh, c);
+	nftnl_chain_free(c);
+	rc = nl_call(n->nl, &req, NULL, NULL);
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? rc : 1;
 }
 
 void nft_hash_name(char buf[static 17], const char *a, const char *b, const char *c)

@@ -104,9 +104,13 @@ struct nft_rule_info {
 	char text[1024];   /* the expressions, canonical: compare with nft_rule_text() */
 };
 
-/* The chains / rules of a table; -ENOENT when the table does not exist. */
+/* The chains of a table / its rules (of one chain when chain is set); -ENOENT when the
+ * table does not exist. */
 int nft_list_chains(struct nft *n, int family, const char *table, struct nft_chain_info **ret, size_t *ret_n);
-int nft_list_rules(struct nft *n, int family, const char *table, struct nft_rule_info **ret, size_t *ret_n);
+int nft_list_rules(struct nft *n, int family, const char *table, const char *chain, struct nft_rule_info **ret,
+		   size_t *ret_n);
+/* 1 when the chain exists, 0 when it (or its table) does not; one lookup, no dump. */
+int nft_chain_exists(struct nft *n, int family, const char *table, const char *chain);
 /* The canonical text of a rule built here, as nft_list_rules() gives it for the same rule. */
 int nft_rule_text(struct nftnl_rule *r, char *buf, size_t size);
 

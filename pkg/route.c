@@ -228,3 +228,34 @@ int route_default_oif(struct nl *nl)
 	}
 	return -ENOENT;
 }
+
+static int oif_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = nl_msg_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1];
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	r = nl_parse(nlh, sizeof(*rtm), tb, RTA_MAX);
+	if (r < 0)
+		return r;
+	if (tb[RTA_OIF])
+		*(int *)data = (int)nl_get_u32(tb[RTA_OIF]);
+	return 0;
+}
+
+int route_get_oif(struct nl *nl, const struct ipnet_addr *dst)
+{
+	struct nl_req req;
+	struct rtmsg *rtm = nl_req_init(&req, RTM_GETROUTE, 0, sizeof(*rtm));
+	int oif = 0, r;
+
+	rtm->rtm_family = (unsigned char)dst->family;
+	rtm->rtm_dst_len = (unsigned char)ipnet_bits(dst->family);
+	nl_put(&req, RTA_DST, dst->a, ipnet_addr_len(dst->family));
+	r = nl_call(nl, &req, oif_cb, &oif);
+	if (r < 0)
+		return r;
+	return oif > 0 ? oif : -ENETUNREACH;
+}

@@ -54,5 +54,7 @@ int route_del(struct nl *nl, const struct route_spec *rt);
 int route_list(struct nl *nl, int family, int table, int oif, struct route_spec **ret, size_t *ret_n);
 /* ifindex of the first default route (IPv4, then IPv6), -ENOENT when there is none. */
 int route_default_oif(struct nl *nl);
+/* The link a packet to dst leaves through (the kernel's route lookup), as an ifindex. */
+int route_get_oif(struct nl *nl, const struct ipnet_addr *dst);
 
 #endif

@@ -9,5 +9,6 @@ extern const struct cni_plugin bridge_plugin;
 extern const struct cni_plugin host_local_plugin;
 extern const struct cni_plugin ipvlan_plugin;
 extern const struct cni_plugin loopback_plugin;
+extern const struct cni_plugin portmap_plugin;
 
 #endif

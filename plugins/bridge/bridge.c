@@ -17,13 +17,17 @@
  *   ipam                       {}      delegated IPAM; {} or no type = L2 only
  *   dns                        none    overrides the IPAM result's DNS when set
  *   MAC: runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC
- *   ipMasq / macspoofchk: need netfilter rules; refused with code 2 (no iptables here).
+ *   ipMasq                     false   masquerade the pod's traffic leaving its subnets
+ *   ipMasqBackend              -       "nftables" (the only one; "iptables" is refused)
+ *   macspoofchk                false   drop frames from the pod whose source MAC is not its own
+ *   (ipMasq and macspoofchk are nftables rule sets of their own: netfilter.h)
  *
  * ADD: bridge → veth (peer created directly in the container) → IPAM → container
- * addresses and routes → gateway on the bridge → port up. Any failure undoes the
- * IPAM reservation and the veth. DEL: container link, then IPAM, tolerating anything
- * already gone. CHECK: IPAM, bridge, both veth ends and prevResult's IPs and routes.
- * STATUS and GC are forwarded to IPAM.
+ * addresses and routes → gateway on the bridge → port up → ipMasq / macspoofchk rules
+ * (one transaction). Any failure undoes the IPAM reservation and the veth. DEL:
+ * container link, IPAM, then the rules, tolerating anything already gone. CHECK: IPAM,
+ * bridge, both veth ends, prevResult's IPs and routes, the rules. STATUS is forwarded to
+ * IPAM; GC removes the rules of attachments not in use, then is forwarded to IPAM.
  */
 #include <net/if.h>
 #include <stdio.h>
@@ -33,6 +37,7 @@
 #include "conf.h"
 #include "ipam.h"
 #include "link.h"
+#include "netfilter.h"
 #include "netns.h"
 #include "nl.h"
 #include "skel.h"
@@ -61,6 +66,8 @@ struct bridge_conf {
 	bool enable_dad;
 	bool disable_cont_iface;
 	bool port_isolation;
+	bool ipmasq;
+	bool macspoofchk;
 	const char *ipam_type;         /* NULL: L2 only */
 	bool has_mac;
 	uint8_t mac[6];
@@ -166,6 +173,8 @@ static int parse_bools(const json_t *j, struct bridge_conf *c, struct cni_error 
 		{"enabledad", &c->enable_dad},
 		{"disableContainerInterface", &c->disable_cont_iface},
 		{"portIsolation", &c->port_isolation},
+		{"ipMasq", &c->ipmasq},
+		{"macspoofchk", &c->macspoofchk},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
@@ -174,23 +183,21 @@ static int parse_bools(const json_t *j, struct bridge_conf *c, struct cni_error 
 	return 0;
 }
 
-/* Keys whose features need netfilter rules, which this suite does not write. */
-static int refuse_netfilter(const json_t *j, struct cni_error *err)
+/* ipMasqBackend: the rules are nftables rules, whatever the reference would pick. */
+static int check_backend(const json_t *j, struct cni_error *err)
 {
-	static const char *const keys[] = {"ipMasq", "macspoofchk"};
+	const char *b = NULL;
 
-	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-		bool on = false;
-
-		if (conf_get_bool(j, keys[i], NULL, &on, err) < 0)
-			return -EINVAL;
-		if (on)
-			return cni_fail(err, CNI_ERR_UNSUPPORTED_FIELD, -EOPNOTSUPP,
-					"\"%s\": true is not supported: this bridge plugin installs no iptables or "
-					"nftables rules (set it to false, or masquerade on the node)",
-					keys[i]);
-	}
-	return 0;
+	if (conf_get_str(j, "ipMasqBackend", NULL, &b, err) < 0)
+		return -EINVAL;
+	if (!b || strcmp(b, "nftables") == 0)
+		return 0;
+	if (strcmp(b, "iptables") == 0)
+		return cni_fail(err, CNI_ERR_UNSUPPORTED_FIELD, -EOPNOTSUPP,
+				"\"ipMasqBackend\": \"iptables\" is not supported: this plugin writes nftables rules "
+				"over netlink (use \"nftables\", or leave it unset)");
+	return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL,
+			"\"ipMasqBackend\": \"%s\" is not a backend (\"nftables\" or \"iptables\")", b);
 }
 
 static int bridge_conf_parse(const struct cni_args *a, bool for_del, struct bridge_conf *c,
@@ -218,7 +225,7 @@ static int bridge_conf_parse(const struct cni_args *a, bool for_del, struct brid
 		return r;
 	if (for_del)
 		return 0; /* DEL must clean up whatever the rest of the config says */
-	r = refuse_netfilter(j, err);
+	r = check_backend(j, err);
 	if (r < 0)
 		return r;
 	r = parse_mac(a, c, err);
@@ -256,6 +263,7 @@ struct ctx {
 	struct link_info host_veth;
 	struct link_info cont_veth;
 	struct link_info vlan_gw;  /* "<bridge>.<vlan>" when the gateway lives there */
+	struct link_info checked_host; /* CHECK: the host veth found */
 	char host_name[IFNAMSIZ];
 	bool have_veth;
 	bool have_ipam;
@@ -764,6 +772,13 @@ static int cmd_add(const struct cni_args *a, struct cni_result *ret, struct cni_
 		r = wait_port(&x, err);
 	if (r >= 0)
 		r = fill_interfaces(&x, &res, err);
+	/* 7. netfilter rules, last: nothing after them can fail */
+	if (r >= 0) {
+		struct bridge_nf f = {.masq = x.c.ipmasq, .spoof = x.c.macspoofchk, .host_veth = x.host_veth.name,
+				      .mac = x.cont_veth.mac, .res = &res};
+
+		r = bridge_nf_add(a, &f, err);
+	}
 	if (r < 0)
 		goto undo;
 	*ret = res;
@@ -796,10 +811,18 @@ static int cmd_del(const struct cni_args *a, struct cni_error *err)
 			return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x.cont), "failed to delete %s in %s",
 					       a->ifname, a->netns);
 	}
-	/* Then the reservation, whether or not the namespace still exists. */
+	/* Then the reservation, whether or not the namespace still exists, and the rules. */
 	if (x.c.ipam_type)
-		return ipam_exec(a, x.c.ipam_type, CNI_CMD_DEL, NULL, err);
-	return 0;
+		r = ipam_exec(a, x.c.ipam_type, CNI_CMD_DEL, NULL, err);
+	{
+		struct bridge_nf f = {.masq = x.c.ipmasq, .spoof = x.c.macspoofchk};
+		struct cni_error nf_err = {0};
+		int r2 = bridge_nf_del(a, &f, r < 0 ? &nf_err : err);
+
+		if (r >= 0)
+			r = r2;
+	}
+	return r < 0 ? r : 0;
 }
 
 /* ---- CHECK ---- */
@@ -878,6 +901,7 @@ static int check_host_veth(struct ctx *x, const struct cni_result *p, int cont_i
 			continue;
 		if (li.ifindex != x->cont_veth.link || li.link != x->cont_veth.ifindex || li.master != x->br.ifindex)
 			continue;
+		x->checked_host = li;
 		return check_mac(want, &li, err);
 	}
 	return cni_fail(err, CNI_ERR_INTERNAL, -ENOENT, "the veth of %s on bridge %s was not found", x->a->ifname,
@@ -909,10 +933,16 @@ static int cmd_check(const struct cni_args *a, struct cni_error *err)
 		r = check_host_veth(&x, a->prev, cont_idx, err);
 	if (r >= 0)
 		r = ipam_check(x.cont, a->prev, x.cont_veth.ifindex, cont_idx, a->ifname, err);
+	if (r >= 0) {
+		struct bridge_nf f = {.masq = x.c.ipmasq, .spoof = x.c.macspoofchk, .host_veth = x.checked_host.name,
+				      .mac = x.cont_veth.mac, .res = a->prev};
+
+		r = bridge_nf_check(a, &f, err);
+	}
 	return r;
 }
 
-/* ---- STATUS / GC: the bridge keeps no state of its own ---- */
+/* ---- STATUS / GC: the bridge's own state is its rules ---- */
 
 static int cmd_status(const struct cni_args *a, struct cni_error *err)
 {
@@ -921,6 +951,17 @@ static int cmd_status(const struct cni_args *a, struct cni_error *err)
 
 static int cmd_gc(const struct cni_args *a, struct cni_error *err)
 {
+	_cleanup_(bridge_conf_done) struct bridge_conf c = {0};
+	struct bridge_nf f;
+	int r;
+
+	r = bridge_conf_parse(a, true, &c, err);
+	if (r < 0)
+		return r;
+	f = (struct bridge_nf){.masq = c.ipmasq, .spoof = c.macspoofchk};
+	r = bridge_nf_gc(a, &f, err);
+	if (r < 0)
+		return r;
 	return ipam_forward(a, CNI_CMD_GC, err);
 }
 

@@ -1,0 +1,156 @@
+/* nfrules.c: attachment chains, their jumps, and finding them again by comment. */
+#include "nfrules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+#define COMMENT_TAG "cni-c"
+
+void nfrules_id(const struct nfrules_set *s, const char *network, const char *cid, const char *ifname,
+		struct nfrules_id *ret)
+{
+	nft_hash_name(ret->hash, network, cid, ifname);
+	snprintf(ret->chain, sizeof(ret->chain), "%s%s", s->prefix, ret->hash);
+	/* The container ID is for people reading the ruleset; it may be cut, the rest not. */
+	snprintf(ret->comment, sizeof(ret->comment), COMMENT_TAG " %s %s %.160s/%s", network, ret->hash, cid, ifname);
+}
+
+struct nftnl_rule *nfrules_jump_new(const struct nfrules_set *s, const struct nfrules_id *id)
+{
+	return nft_rule_new(s->family, s->table, s->entry, id->comment);
+}
+
+/* "cni-c <network> <hash> ..." → whether it is network's, and its hash. */
+static bool parse_comment(const char *c, const char *network, char hash[static 17])
+{
+	size_t tl = strlen(COMMENT_TAG), nl = strlen(network);
+
+	if (strncmp(c, COMMENT_TAG " ", tl + 1) != 0)
+		return false;
+	c += tl + 1;
+	if (strncmp(c, network, nl) != 0 || c[nl] != ' ')
+		return false;
+	c += nl + 1;
+	if (strlen(c) < 16 || (c[16] != ' ' && c[16] != '\0'))
+		return false;
+	memcpy(hash, c, 16);
+	hash[16] = '\0';
+	return true;
+}
+
+static int entry_rules(struct nft *n, const struct nfrules_set *s, struct nft_rule_info **ret, size_t *ret_n)
+{
+	int r = nft_list_rules(n, s->family, s->table, s->entry, ret, ret_n);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	return r;
+}
+
+int nfrules_queue_remove(struct nft *n, const struct nfrules_set *s, const struct nfrules_id *id, bool *ret_found)
+{
+	_cleanup_free_ struct nft_rule_info *rules = NULL;
+	size_t n_rules = 0;
+	int r;
+
+	if (ret_found)
+		*ret_found = false;
+	r = nft_chain_exists(n, s->family, s->table, id->chain);
+	if (r <= 0)
+		return r;
+	r = entry_rules(n, s, &rules, &n_rules);
+	for (size_t i = 0; r >= 0 && i < n_rules; i++)
+		if (strcmp(rules[i].comment, id->comment) == 0)
+			r = nft_del_rule(n, s->family, s->table, s->entry, rules[i].handle);
+	if (r >= 0)
+		r = nft_del_chain(n, s->family, s->table, id->chain);
+	if (r >= 0 && ret_found)
+		*ret_found = true;
+	return r;
+}
+
+static bool kept(const char *hash, const char *const *keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(hash, keep[i]) == 0)
+			return true;
+	return false;
+}
+
+int nfrules_queue_gc(struct nft *n, const struct nfrules_set *s, const char *network,
+		     const struct conf_attachment *valid, size_t n_valid, size_t *ret_removed)
+{
+	_cleanup_free_ struct nft_rule_info *rules = NULL;
+	_cleanup_free_ struct nft_chain_info *chains = NULL;
+	_cleanup_free_ char (*keep)[17] = NULL;
+	_cleanup_free_ const char **keepp = NULL;
+	size_t n_rules = 0, n_chains = 0, removed = 0;
+	int r;
+
+	*ret_removed = 0;
+	keep = calloc(n_valid + 1, sizeof(*keep));
+	keepp = calloc(n_valid + 1, sizeof(*keepp));
+	if (!keep || !keepp)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_valid; i++) {
+		nft_hash_name(keep[i], network, valid[i].id, valid[i].ifname);
+		keepp[i] = keep[i];
+	}
+	r = entry_rules(n, s, &rules, &n_rules);
+	if (r < 0 || n_rules == 0)
+		return r;
+	r = nft_list_chains(n, s->family, s->table, &chains, &n_chains);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_rules; i++) {
+		char hash[17], chain[40];
+
+		if (!parse_comment(rules[i].comment, network, hash) || kept(hash, keepp, n_valid))
+			continue;
+		r = nft_del_rule(n, s->family, s->table, s->entry, rules[i].handle);
+		if (r < 0)
+			return r;
+		snprintf(chain, sizeof(chain), "%s%s", s->prefix, hash);
+		/* The chain goes once, with its last jump. */
+		for (size_t k = 0; k < n_chains; k++)
+			if (chains[k].name[0] && strcmp(chains[k].name, chain) == 0) {
+				r = nft_del_chain(n, s->family, s->table, chain);
+				if (r < 0)
+					return r;
+				chains[k].name[0] = '\0';
+				removed++;
+			}
+	}
+	*ret_removed = removed;
+	return 0;
+}
+
+int nfrules_read(struct nft *n, const struct nfrules_set *s, const struct nfrules_id *id,
+		 struct nft_rule_info **ret_rules, size_t *ret_n, size_t *ret_jumps)
+{
+	_cleanup_free_ struct nft_rule_info *entry = NULL;
+	size_t n_entry = 0, jumps = 0;
+	int r;
+
+	r = nft_chain_exists(n, s->family, s->table, id->chain);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	r = entry_rules(n, s, &entry, &n_entry);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_entry; i++)
+		jumps += strcmp(entry[i].comment, id->comment) == 0;
+	r = nft_list_rules(n, s->family, s->table, id->chain, ret_rules, ret_n);
+	if (r < 0)
+		return r;
+	*ret_jumps = jumps;
+	return 0;
+}
