@@ -124,7 +124,7 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 # Black-box tests exec bin/* in namespaces they create, inside a throwaway "host" namespace.
-blackbox: all $(BB_BIN)
+blackbox: all $(BB_BIN) $(SIMPEER)
 	scripts/run-blackbox.sh $(BB_BIN) $(abspath $(BIN))
 
 # The whole suite, as CI runs it (see scripts/test.sh, which also installs dependencies).

@@ -90,6 +90,7 @@ int nfrules_queue_gc(struct nft *n, const struct nfrules_set *s, const char *net
 	_cleanup_free_ struct nft_chain_info *chains = NULL;
 	_cleanup_free_ char (*keep)[17] = NULL;
 	_cleanup_free_ const char **keepp = NULL;
+	_cleanup_free_ bool *drop = NULL;
 	size_t n_rules = 0, n_chains = 0, removed = 0;
 	int r;
 
@@ -108,24 +109,33 @@ int nfrules_queue_gc(struct nft *n, const struct nfrules_set *s, const char *net
 	r = nft_list_chains(n, s->family, s->table, &chains, &n_chains);
 	if (r < 0)
 		return r;
+	drop = calloc(n_chains + 1, sizeof(*drop));
+	if (!drop)
+		return -ENOMEM;
+	/* Every stale jump first: a chain can go only once nothing jumps to it. */
 	for (size_t i = 0; i < n_rules; i++) {
-		char hash[17], chain[40];
+		char hash[17];
 
 		if (!parse_comment(rules[i].comment, network, hash) || kept(hash, keepp, n_valid))
 			continue;
 		r = nft_del_rule(n, s->family, s->table, s->entry, rules[i].handle);
 		if (r < 0)
 			return r;
-		snprintf(chain, sizeof(chain), "%s%s", s->prefix, hash);
-		/* The chain goes once, with its last jump. */
-		for (size_t k = 0; k < n_chains; k++)
-			if (chains[k].name[0] && strcmp(chains[k].name, chain) == 0) {
-				r = nft_del_chain(n, s->family, s->table, chain);
-				if (r < 0)
-					return r;
-				chains[k].name[0] = '\0';
-				removed++;
-			}
+		for (size_t k = 0; k < n_chains; k++) {
+			char chain[40];
+
+			snprintf(chain, sizeof(chain), "%s%s", s->prefix, hash);
+			if (strcmp(chains[k].name, chain) == 0)
+				drop[k] = true;
+		}
+	}
+	for (size_t k = 0; k < n_chains; k++) {
+		if (!drop[k])
+			continue;
+		r = nft_del_chain(n, s->family, s->table, chains[k].name);
+		if (r < 0)
+			return r;
+		removed++;
 	}
 	*ret_removed = removed;
 	return 0;

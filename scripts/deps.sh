@@ -13,7 +13,7 @@ set -euo pipefail
 
 build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev libnftnl-dev git)
 demo=(iproute2 iputils-ping jq)
-test=(check jq containernetworking-plugins valgrind util-linux procps nftables)
+test=(check jq containernetworking-plugins valgrind util-linux procps nftables busybox-static)
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)

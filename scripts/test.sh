@@ -67,7 +67,7 @@ san_end() {
 
 stage_san() {
 	local o=build/san rc=0
-	make -j"$jobs" O="$o" SAN=1 all "$o/build/unit-tests" "$o/build/blackbox-tests" || return 1
+	make -j"$jobs" O="$o" SAN=1 all "$o/build/unit-tests" "$o/build/blackbox-tests" "$o/build/simpeer" || return 1
 	san_begin "$PWD/$o/sanitizer-logs"
 	"$o/build/unit-tests" || rc=1
 	scripts/run-blackbox.sh "$o/build/blackbox-tests" "$PWD/$o/bin" || rc=1

@@ -1079,27 +1079,6 @@ START_TEST(cni_path_only_for_delegates)
 }
 END_TEST
 
-START_TEST(netfilter_options_refused)
-{
-	static const char *const keys[] = {"ipMasq", "macspoofchk"};
-	_cleanup_run_ struct plugin_run add = {0}, off = {0};
-	char conf[2048], opt[64];
-	struct env e;
-
-	env_init(&e);
-	xfmt(opt, sizeof(opt), "\"%s\":true,\"isGateway\":true", keys[_i]);
-	conf_of(conf, sizeof(conf), "1.1.0", &e, opt, NULL);
-	br_run("ADD", e.ns, "ctr-nf", conf, NULL, &add);
-	assert_cni_error(&add, 2, keys[_i]);
-	assert_nothing_created(&e);
-	assert_reservations(e.dir, 0);
-	/* false is fine. */
-	xfmt(opt, sizeof(opt), "\"%s\":false", keys[_i]);
-	conf_of(conf, sizeof(conf), "1.1.0", &e, opt, NULL);
-	br_add_ok(e.ns, "ctr-nf", conf, NULL, &off);
-}
-END_TEST
-
 /* ---- rollback ---- */
 
 START_TEST(rollback_ipam_exhausted)
@@ -1734,7 +1713,6 @@ Suite *bridge_suite(void)
 	tcase_add_test(tc, bridge_name_taken);
 	tcase_add_test(tc, opt_gateway_forwarding);
 	tcase_add_test(tc, cni_path_only_for_delegates);
-	tcase_add_loop_test(tc, netfilter_options_refused, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = bridge_tcase("rollback", 30);

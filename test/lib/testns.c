@@ -477,6 +477,25 @@ bool testns_in_sandbox(void)
 
 /* Links a test left in the throwaway host namespace (bridges, host veths): only lo
  * stays, and it stays up. Never outside a namespace testns_in_sandbox() vouched for. */
+/* The suite's nftables tables (cni-c-*) of the throwaway host namespace. */
+static void sweep_nft_tables(void)
+{
+	FILE *f = popen("nft list tables 2>/dev/null", "r");
+	char line[256], fam[32], name[128];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char cmd[256];
+
+		if (sscanf(line, "table %31s %127s", fam, name) != 2 || strncmp(name, "cni-c-", 6) != 0)
+			continue;
+		snprintf(cmd, sizeof(cmd), "nft delete table %s %s 2>/dev/null", fam, name);
+		(void)!system(cmd);
+	}
+	pclose(f);
+}
+
 static void sweep_host_links(void)
 {
 	json_t *links, *l;
@@ -494,6 +513,7 @@ static void sweep_host_links(void)
 	}
 	json_decref(links);
 	(void)ip_run_quiet(NULL, "link set lo up");
+	sweep_nft_tables();
 }
 
 /* ---- running a plugin ---- */
@@ -616,7 +636,7 @@ static void job_spawn(const char *bin, const char *cmd, const char *conf, struct
 	else
 		snprintf(path, sizeof(path), "%s/%s", dir, b);
 	j->r = (struct plugin_run){.status = -1};
-	j->fd[0] = memfd_with(conf);
+	j->fd[0] = memfd_with(j->conf ? j->conf : conf);
 	j->fd[1] = memfd_with(NULL);
 	j->fd[2] = memfd_with(NULL);
 	ck_assert(asprintf(&env[k++], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") > 0);
@@ -642,6 +662,19 @@ static void job_spawn(const char *bin, const char *cmd, const char *conf, struct
 	for (size_t x = 0; x < k; x++)
 		free(env[x]);
 	ck_assert_msg(e == 0, "cannot spawn %s: %s", path, strerror(e));
+}
+
+void plugin_exec_killed(const char *bin, const char *cmd, struct plugin_job *job, long kill_after_us)
+{
+	struct timespec d = {.tv_sec = kill_after_us / 1000000, .tv_nsec = (kill_after_us % 1000000) * 1000};
+
+	job_spawn(bin, cmd, "", job);
+	nanosleep(&d, NULL);
+	(void)kill(job->pid, SIGKILL);
+	(void)waitpid(job->pid, NULL, 0);
+	for (int f = 0; f < 3; f++)
+		close(job->fd[f]);
+	job->pid = 0;
 }
 
 void plugin_exec_parallel(const char *bin, const char *cmd, const char *conf_json, struct plugin_job *jobs,

@@ -77,12 +77,17 @@ void plugin_run_done(struct plugin_run *r);
 struct plugin_job {
 	const char *cid, *ifname, *netns;
 	const char *bin; /* NULL: the call's bin; with a '/': a path */
+	const char *conf; /* NULL: the call's conf_json */
 	pid_t pid;
 	int fd[3]; /* stdin, stdout, stderr: memfds */
 	struct plugin_run r;
 };
 void plugin_exec_parallel(const char *bin, const char *cmd, const char *conf_json, struct plugin_job *jobs,
 			  size_t n, int timeout_s);
+
+/* One plugin run killed with SIGKILL after kill_after_us microseconds (or sooner if it
+ * ends by itself); job->conf (or "") on stdin. For crash tests. */
+void plugin_exec_killed(const char *bin, const char *cmd, struct plugin_job *job, long kill_after_us);
 
 /* snprintf that fails the test when the text does not fit. */
 void xfmt(char *buf, size_t len, const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
