@@ -190,6 +190,7 @@ rt_trace_dir() {
 	: >"$1/trace.jsonl"
 	ln -s "$HERE/trace-plugin" "$1/bridge" &&
 		ln -s "$HERE/trace-plugin" "$1/loopback" &&
+		ln -s "$HERE/trace-plugin" "$1/portmap" &&
 		ln -s "$PLUGIN_DIR/host-local" "$1/host-local"
 }
 

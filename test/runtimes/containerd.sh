@@ -79,10 +79,14 @@ check "inside: eth0 had an address in 10.85.0.0/16" \
 	bash -c 'grep -Eq "inet 10\.85\.[0-9]+\.[0-9]+/16" "$TMP/a.out" || { cat "$TMP/a.out"; exit 1; }'
 check "trace: ADD with CNI_NETNS=/proc/PID/ns/net, CNI_IFNAME=eth0, CNI_PATH from /opt/cni/bin" \
 	bash -c '[[ $(traced_count "$1") == 1 ]] || { cat "$TRACE/trace.jsonl"; exit 1; }' _ \
-	".cmd == \"ADD\" and .containerid == \"$P-$P-a\" and (.netns | test(\"^/proc/[0-9]+/ns/net$\")) and .ifname == \"eth0\" and (.path | startswith(\"/opt/cni/bin\")) and .rc == 0"
+	".plugin == \"bridge\" and .cmd == \"ADD\" and .containerid == \"$P-$P-a\" and (.netns | test(\"^/proc/[0-9]+/ns/net$\")) and .ifname == \"eth0\" and (.path | startswith(\"/opt/cni/bin\")) and .rc == 0"
 check "trace: DEL after the task exited, with CNI_NETNS=\"\" and the cached result as prevResult" \
 	bash -c '[[ $(traced_count "$1") == 1 ]] || { cat "$TRACE/trace.jsonl"; exit 1; }' _ \
-	".cmd == \"DEL\" and .containerid == \"$P-$P-a\" and .netns == \"\" and .conf.prevResult != null and .rc == 0"
+	".plugin == \"bridge\" and .cmd == \"DEL\" and .containerid == \"$P-$P-a\" and .netns == \"\" and .conf.prevResult != null and .rc == 0"
+check "trace: ctr has no way to pass portMappings: portmap ran (ADD, DEL) without them and passed the result on" \
+	bash -c '[[ $(traced_count "$1") == 2 ]] || { traced ".plugin == \"portmap\""; exit 1; }' _ \
+	".plugin == \"portmap\" and .containerid == \"$P-$P-a\" and .rc == 0 and (.conf.runtimeConfig.portMappings | not) and (.cmd == \"DEL\" or (.out.ips | length) > 0)"
+check "no port mapping: portmap created no nftables table" bash -c '! nft list table ip cni-c-portmap >/dev/null 2>&1'
 check "after exit: the lease is released" no_leases "$DATA" "$NET"
 check "after exit: bridge $BR has no ports" ports_are "$BR" 0
 check "after exit: libcni's cache in /var/lib/cni/results is empty" \
@@ -135,7 +139,7 @@ check "after b ended: b's lease ($IPB) is released, c's ($IPC) is kept" \
 	bash -c '[[ -z $(lease_of "$1") && $(lease_of "$2") == "$3" ]] || { leases "$DATA" "$NET"; exit 1; }' _ "$P-b" "$P-c" "$IPC"
 check "trace: b's DEL ran with CNI_NETNS=\"\" and succeeded" \
 	bash -c '[[ $(traced_count "$1") == 1 ]] || { traced ".cmd == \"DEL\""; exit 1; }' _ \
-	".cmd == \"DEL\" and .containerid == \"$P-$P-b\" and .netns == \"\" and .rc == 0"
+	".plugin == \"bridge\" and .cmd == \"DEL\" and .containerid == \"$P-$P-b\" and .netns == \"\" and .rc == 0"
 check "after b ended: bridge $BR has 1 port, ping host -> c still works" \
 	bash -c 'ports_are "$1" 1 && ping_ip "$2"' _ "$BR" "$IPC"
 check "ctr task kill -s SIGKILL c: ctr run ends" kill_and_wait "$P-c" "${CTR_PID[$P-c]}"

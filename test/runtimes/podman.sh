@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$HERE/common.sh"
 
 [[ $# -eq 1 ]] || { echo "usage: $0 PLUGIN_DIR" >&2; exit 2; }
-for c in podman runc conmon jq ip ping nsenter unshare busybox; do
+for c in podman runc conmon jq ip ping nsenter unshare busybox nft; do
 	command -v "$c" >/dev/null || bail "$c not found (scripts/deps.sh runtimes installs it)"
 done
 rt_main podman "$1" libpod_parent
@@ -121,10 +121,10 @@ check "ping c1 -> c2 ($IP2)" pm exec "$P-c1" ping -c 2 -W 2 "$IP2"
 # what podman sent
 check "trace: podman ran VERSION with CNI_NETNS=dummy CNI_IFNAME=dummy CNI_PATH=dummy before each ADD" \
 	bash -c '[[ $(traced_count "$1") -ge $(traced_count "$2") && $(traced_count "$2") -ge 2 ]]' _ \
-	'.cmd == "VERSION" and .netns == "dummy" and .ifname == "dummy" and .path == "dummy" and .rc == 0' '.cmd == "ADD"'
+	'.cmd == "VERSION" and .netns == "dummy" and .ifname == "dummy" and .path == "dummy" and .rc == 0' '.cmd == "ADD" and .plugin == "bridge"'
 check "trace: ADD got CNI_ARGS IgnoreUnknown=1;K8S_POD_NAME=<name> and succeeded" \
 	bash -c '[[ $(traced_count "$1") == 2 ]]' _ \
-	".cmd == \"ADD\" and .rc == 0 and (.args | startswith(\"IgnoreUnknown=1;K8S_POD_NAME=$P-c\"))"
+	".plugin == \"bridge\" and .cmd == \"ADD\" and .rc == 0 and (.args | startswith(\"IgnoreUnknown=1;K8S_POD_NAME=$P-c\"))"
 check "trace: nothing failed so far" bash -c '[[ $(traced_count ".rc != 0") == 0 ]]'
 
 # --- 2. restart and network reload: one lease each time, never two ----------
@@ -156,7 +156,7 @@ check "after stop: c1's lease ($IP1) is released, c2's is kept" \
 check "after stop: bridge $BR has 1 port" ports_are "$BR" 1
 check "trace: podman's DEL carried the cached result as prevResult" \
 	bash -c '[[ $(traced_count "$1") -ge 1 && $(traced_count "$2") == 0 ]]' _ \
-	'.cmd == "DEL"' '.cmd == "DEL" and (.conf.prevResult | not)'
+	'.cmd == "DEL"' '.plugin == "bridge" and .cmd == "DEL" and (.conf.prevResult | not)'
 check "podman rm c1" pm rm "$P-c1"
 check "podman rm -f c2 (running)" pm rm -f "$P-c2"
 check "after rm -f: no lease left in $DATA/$NET" no_leases "$DATA" "$NET"
@@ -170,7 +170,7 @@ check "inside: eth0 had 10.85.7.7/16 and 02:85:00:00:07:07" \
 	bash -c 'grep -q "inet 10.85.7.7/16" "$1" && grep -q "link/ether 02:85:00:00:07:07" "$1" || { cat "$1"; exit 1; }' _ "$TMP/static.out"
 check "trace: that ADD got IP=10.85.7.7 and MAC=02:85:00:00:07:07 in CNI_ARGS" \
 	bash -c '[[ $(traced_count "$1") == 1 ]]' _ \
-	'.cmd == "ADD" and (.args | contains("MAC=02:85:00:00:07:07") and contains("IP=10.85.7.7"))'
+	'.plugin == "bridge" and .cmd == "ADD" and (.args | contains("MAC=02:85:00:00:07:07") and contains("IP=10.85.7.7"))'
 check "after run --rm: no lease left" no_leases "$DATA" "$NET"
 
 # --- 5. two networks at once, one of them dual-stack with cniVersion 0.4.0 ----
@@ -215,7 +215,7 @@ check "podman rm -f of the 4" pm rm -f "$P-p1" "$P-p2" "$P-p3" "$P-p4"
 # p1's lease stays: no plugin can answer a call that is never made.  CNI 1.1
 # GC is the remedy; this podman does not run it, a node agent or a newer
 # runtime would, so run it here the way they do.
-n_del=$(traced_count ".cmd == \"DEL\" and .containerid == \"$IDP1\"")
+n_del=$(traced_count ".plugin == \"bridge\" and .cmd == \"DEL\" and .containerid == \"$IDP1\"")
 echo "# podman ran DEL for p1 $n_del time(s); its lease: $(leases "$DATA" "$NET" | grep " $IDP1 " || echo none)"
 check "p2..p4 (namespaces intact): DEL ran, their leases are released" \
 	bash -c '[[ -z $(leases "$1" "$2" | grep -v " $3 ") ]] || { leases "$1" "$2"; exit 1; }' _ "$DATA" "$NET" "$IDP1"
@@ -226,14 +226,61 @@ gc_none_valid() {
 check "CNI GC through bridge with no valid attachments (what a 1.1 runtime runs): succeeds" gc_none_valid
 check "after GC: no lease left in $DATA/$NET (p1's leaked one included)" no_leases "$DATA" "$NET"
 
-# --- 7. the end ------------------------------------------------------------
+# --- 7. host ports (portmap, chained in the example file) ---------------------
+# An "outside" namespace on a veth to this sandbox's host namespace (192.168.85.1).
+if ! { ip netns add "$P-out" && ip link add "${P:0:8}o" type veth peer name eth0 netns "$P-out" &&
+	ip addr add 192.168.85.1/24 dev "${P:0:8}o" && ip link set "${P:0:8}o" up &&
+	ip -n "$P-out" addr add 192.168.85.2/24 dev eth0 && ip -n "$P-out" link set eth0 up &&
+	ip -n "$P-out" link set lo up; }; then
+	bail "no outside namespace"
+fi
+check "podman run -d -p 18080:80 c5 (busybox httpd)" \
+	pm run -d --name "$P-c5" --network "$NET" -p 18080:80 "$IMG" \
+	/bin/sh -c 'mkdir -p /srv && echo hello-from-c5 >/srv/index.html && exec httpd -f -p 80 -h /srv'
+http_get() { # HOST PORT: the body of GET / (bash's /dev/tcp: busybox-static's
+	# wget crashes resolving anything with Debian 12's static glibc)
+	timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
+		printf "GET / HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" >&3
+		sed "1,/^\r\{0,1\}$/d" <&3' _ "$1" "$2" 2>/dev/null
+}
+fetch() { # [netns] HOST PORT: the page, retried for a second while httpd starts
+	local i out
+	for ((i = 0; i < 20; i++)); do
+		if [[ $# == 3 ]]; then out=$(ip netns exec "$1" bash -c 'http_get "$1" "$2"' _ "$2" "$3")
+		else out=$(http_get "$1" "$2"); fi
+		[[ $out == hello-from-c5 ]] && return 0
+		sleep 0.05
+	done
+	echo "got '$out'"
+	nft list table ip cni-c-portmap
+	return 1
+}
+export -f http_get
+export -f fetch
+check "host port 18080 serves c5 from the host (127.0.0.1)" fetch 127.0.0.1 18080
+check "host port 18080 serves c5 from the host's own address" fetch 192.168.85.1 18080
+check "host port 18080 serves c5 from an outside namespace" fetch "$P-out" 192.168.85.1 18080
+check "trace: portmap got runtimeConfig.portMappings [{hostPort 18080, containerPort 80, tcp}]" \
+	bash -c '[[ $(traced_count "$1") == 1 ]] || { traced ".plugin == \"portmap\""; exit 1; }' _ \
+	'.plugin == "portmap" and .cmd == "ADD" and .rc == 0 and (.conf.runtimeConfig.portMappings | any(.hostPort == 18080 and .containerPort == 80 and .protocol == "tcp"))'
+c5_rules() { nft list table ip cni-c-portmap 2>/dev/null | grep -c "$1" || true; }
+export -f c5_rules
+ID5=$(podman inspect --format '{{.Id}}' "$P-c5")
+check "nft: the portmap table holds c5's rules" bash -c '[[ $(c5_rules "$1") -ge 2 ]]' _ "$ID5"
+check "podman rm -f c5" pm rm -f "$P-c5"
+check "after rm: no rule of c5 is left (nft list table ip cni-c-portmap)" \
+	bash -c '[[ $(c5_rules "$1") == 0 ]] && [[ -z $(nft list table ip cni-c-portmap 2>/dev/null | grep "chain pm-") ]]' _ "$ID5"
+check "after rm: host port 18080 is closed" bash -c '[[ -z $(http_get 127.0.0.1 18080) ]]'
+ip netns del "$P-out"
+
+# --- 8. the end ------------------------------------------------------------
 check "podman ps -a: no container left" bash -c '[[ -z $(podman ps -aq) ]]'
 check "no pod namespace left in /run/netns" bash -c '[[ -z $(ls -A /run/netns) ]] || { ls -A /run/netns; exit 1; }'
 check "bridges $BR and $BR6 have no ports" bash -c 'ports_are "$1" 0 && ports_are "$2" 0' _ "$BR" "$BR6"
 check "trace: every call podman made succeeded" \
 	bash -c '[[ $(traced_count ".rc != 0") == 0 ]] || { traced ".rc != 0"; exit 1; }'
 check "trace: podman ran a VERSION probe for every ADD and DEL (one per network and call)" \
-	bash -c 'v=$(traced_count ".cmd == \"VERSION\"") o=$(traced_count ".cmd == \"ADD\" or .cmd == \"DEL\""); [[ $v -ge $o ]] || { echo "$v VERSION, $o ADD/DEL"; exit 1; }'
+	bash -c 'v=$(traced_count ".cmd == \"VERSION\"") o=$(traced_count ".plugin == \"bridge\" and (.cmd == \"ADD\" or .cmd == \"DEL\")"); [[ $v -ge $o ]] || { echo "$v VERSION, $o ADD/DEL"; exit 1; }'
 check "trace: podman never ran the loopback plugin (it sets lo up itself)" \
 	bash -c '[[ $(traced_count ".plugin == \"loopback\"") == 0 ]]'
 podman rmi -f "$IMG" >/dev/null 2>&1
