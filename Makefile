@@ -134,9 +134,11 @@ check test: all
 # Ours against the reference Go plugins ($(REF)), side by side in one run, in a throwaway
 # namespace; prints the Markdown report (docs/benchmark.md). Root; installs what it needs
 # and builds bin/ itself. N, CONC, CPODS, SCALE_N, PHASES, OUT... are passed through.
+# Then the netfilter features (nf-bench.sh: PM_N...) and the node agent (node-bench.sh).
 REF ?= /usr/lib/cni
 bench:
 	BIN=$(abspath $(BIN)) REF=$(REF) test/bench/bench.sh
+	BIN=$(abspath $(BIN)) REF=$(REF) N=100 test/bench/nf-bench.sh
 	test/bench/node-bench.sh
 
 # The main job: wire three pods through loopback + bridge + host-local and show them talking.

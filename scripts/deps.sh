@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what a part of the project needs, with apt-get, on Debian 12 (as root).
-#   scripts/deps.sh build      compiler, libmnl, jansson, libcurl and libnftnl (the node agent)
+#   scripts/deps.sh build      compiler, libmnl, jansson, libnftnl (nftables), libcurl (the node agent)
 #   scripts/deps.sh demo       build + iproute2 + ping
-#   scripts/deps.sh test       demo + Check, jq, the reference Go plugins (interop), valgrind
+#   scripts/deps.sh test       demo + Check, jq, the reference Go plugins (interop, and iptables
+#                              for their netfilter features), valgrind, nft, busybox
 #   scripts/deps.sh harness    golang-go + dpkg-dev (cnitool is built from Debian's source package)
 #   scripts/deps.sh runtimes   podman, runc, containerd, busybox-static (test/runtimes)
 #   scripts/deps.sh vm         qemu-system-x86, busybox-static, kmod, xz-utils (VM lane)
@@ -13,7 +14,7 @@ set -euo pipefail
 
 build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev libnftnl-dev git)
 demo=(iproute2 iputils-ping jq)
-test=(check jq containernetworking-plugins valgrind util-linux procps nftables busybox-static)
+test=(check jq containernetworking-plugins iptables valgrind util-linux procps nftables busybox-static)
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)
