@@ -6,12 +6,22 @@
  * binary): a UDP echo that answers with the source address it saw, and ICMP echo; TCP
  * with busybox nc. The suite's rules are read back with `nft -j list ruleset` (Debian's
  * nftables, used by the tests only). */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +91,25 @@ static const char *pod_ip(const struct plugin_run *r, char buf[static 64])
 	ck_assert_ptr_nonnull(a);
 	xfmt(buf, 64, "%.*s", (int)strcspn(a, "/"), a);
 	return buf;
+}
+
+/* Reservations in the network's host-local store (all but lock and last_reserved_ip.*). */
+static int leases(const struct env *e)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	xfmt(path, sizeof(path), "%s/" NET, e->dir);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' && strcmp(d->d_name, "lock") && strncmp(d->d_name, "last_reserved_ip.", 17))
+			n++;
+	closedir(dir);
+	return n;
 }
 
 /* "<conf without its last brace>,<key>:<json>}" */
@@ -680,6 +709,137 @@ START_TEST(portmap_parallel)
 }
 END_TEST
 
+/* ---- a kernel without nf_tables ---- */
+
+/* What the plugin sees on a kernel without nfnetlink: socket(AF_NETLINK, ...,
+ * NETLINK_NETFILTER) fails with EPROTONOSUPPORT (an unregistered netlink protocol). */
+static void deny_netfilter(void)
+{
+#if defined(__x86_64__)
+#define ARCH_ AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ARCH_ AUDIT_ARCH_AARCH64
+#else
+#error "deny_netfilter: unknown architecture"
+#endif
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_NETFILTER, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPROTONOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+#undef ARCH_
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		_exit(3);
+}
+
+/* run(), with the plugin in a world without nftables: a child of the test installs the
+ * filter (inherited by the plugin it spawns) and passes the exit status and stdout up. */
+static void run_no_nft(const char *bin, const char *cmd, const char *ns, const char *cid, const char *conf,
+		       struct plugin_run *r)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd[2], st;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct plugin_run c = {0};
+		FILE *f;
+
+		close(fd[0]);
+		deny_netfilter();
+		if (plugin_exec(bin, cmd, ns, "eth0", cid, conf, NULL, &c) < 0)
+			_exit(4);
+		f = fdopen(fd[1], "w");
+		if (!f)
+			_exit(5);
+		fprintf(f, "%d %d\n", c.status, c.sanitizer);
+		fwrite(c.out, 1, c.out_len, f);
+		fclose(f);
+		_exit(0);
+	}
+	close(fd[1]);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			cap = cap ? 2 * cap : 8192;
+			buf = realloc(buf, cap + 1);
+			ck_assert_ptr_nonnull(buf);
+		}
+		n = read(fd[0], buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the filtered child failed (status %#x)", st);
+	buf[len] = '\0';
+	int sanitizer = 0, off = 0;
+	ck_assert_int_eq(sscanf(buf, "%d %d\n%n", &r->status, &sanitizer, &off), 2);
+	ck_assert_msg(!sanitizer, "%s %s: a sanitizer report", bin, cmd);
+	r->out = strdup(buf + off);
+	r->out_len = len - (size_t)off;
+	r->json = json_loads(r->out, 0, NULL);
+	free(buf);
+}
+
+/* ipMasq, macspoofchk and host ports on a kernel without nf_tables: a clear error and
+ * nothing left (no link, lease or table); a pod without them is wired as usual (nothing
+ * of nftables is touched), and DEL works. */
+START_TEST(no_nftables)
+{
+	static const char *const opts[] = {"\"ipMasq\":true", "\"macspoofchk\":true"};
+	_cleanup_run_ struct plugin_run r = {0}, a1 = {0}, pm_r = {0}, del = {0};
+	char conf[2048], plain[2048], p1[TESTNS_NAMELEN], p2[TESTNS_NAMELEN], *pm;
+	struct env e;
+
+	env_init(&e);
+	conf_br(conf, sizeof(conf), &e, opts[_i]);
+	ck_assert_int_eq(testns_create(p1), 0);
+	run_no_nft("bridge", "ADD", p1, "ctr-x1", conf, &r);
+	assert_cni_error(&r, 999, "nftables is not available");
+	ck_assert_ptr_null(ipj_link(p1, "eth0"));
+	ck_assert_int_eq(leases(&e), 0);
+	ck_assert_int_eq(system("[ -z \"$(nft list tables)\" ]"), 0);
+
+	conf_br(plain, sizeof(plain), &e, NULL);
+	ck_assert_int_eq(testns_create(p2), 0);
+	run_no_nft("bridge", "ADD", p2, "ctr-x2", plain, &a1);
+	assert_run_ok(&a1);
+	ck_assert_int_eq(leases(&e), 1);
+	pm = pm_conf(&a1, "[{\"hostPort\":8080,\"containerPort\":80}]", NULL);
+	run_no_nft("portmap", "ADD", p2, "ctr-x2", pm, &pm_r);
+	assert_cni_error(&pm_r, 999, "nftables is not available");
+	run_no_nft("portmap", "DEL", p2, "ctr-x2", pm, &del);
+	assert_run_ok(&del);
+	plugin_run_done(&del);
+	run_no_nft("bridge", "DEL", p2, "ctr-x2", conf, &del);
+	assert_run_ok(&del);
+	ck_assert_ptr_null(ipj_link(p2, "eth0"));
+	ck_assert_int_eq(leases(&e), 0);
+	ck_assert_int_eq(system("[ -z \"$(nft list tables)\" ]"), 0);
+	free(pm);
+	env_done(&e);
+}
+END_TEST
+
 /* ADDs killed (SIGKILL) at random moments, each followed by DEL: nothing of the pod is
  * left, neither rules nor link nor lease. A transaction is the kernel's: all or nothing. */
 START_TEST(killed_add_then_del)
@@ -708,6 +868,7 @@ START_TEST(killed_add_then_del)
 		ports = ipj(NULL, "link show master %s", e.br);
 		ck_assert_msg(!ports || json_array_size(ports) == 0, "round %d: a port is left on %s", i, e.br);
 		json_decref(ports);
+		ck_assert_msg(leases(&e) == 0, "round %d: %d lease(s) left", i, leases(&e));
 	}
 	ck_assert_int_eq(chains_named("masq-") + chains_named("mac-") + chains_named("pm"), 0);
 	free(pm);
@@ -742,6 +903,7 @@ Suite *netfilter_suite(void)
 	tcase_add_loop_test(tc, portmap_errors, 0, 10);
 	tcase_add_test(tc, portmap_parallel);
 	tcase_add_test(tc, killed_add_then_del);
+	tcase_add_loop_test(tc, no_nftables, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
