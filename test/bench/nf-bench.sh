@@ -5,8 +5,10 @@
 # Prints a Markdown section on stdout (progress on stderr).
 #
 #   N [100]       pods per side and bridge variant (plain, ipMasq, macspoofchk, both)
-#   PM_N [300]    pods per side in each portmap series (1 and 10 mappings), all kept mapped
-#                 until the DEL phase: the last pods are added next to PM_N - 1 others
+#   PM_N [500]    pods in each portmap series (1 and 10 mappings), all kept mapped until
+#                 the DEL phase: the last pods are added next to PM_N - 1 others
+#   PM_REF [100]  of which the reference maps the first PM_REF (its calls slow down as the
+#                 rules pile up: at 10 mappings, hundreds of ms each)
 #   SEED [1]      seeds the order in which the sides run per pod index
 #   BIN [<repo>/bin]  REF [/usr/lib/cni]
 #
@@ -152,7 +154,7 @@ phase_bridge() {
 
 # portmap: for M in 1 10, PM_N pods per side mapped one after the other, then unmapped.
 phase_portmap() {
-	local m i s order=(A B F)
+	local m i s order
 	mkns pm 1
 	for m in 1 10; do
 		log "portmap: $PM_N pods per side, $m mapping(s) each"
@@ -162,6 +164,7 @@ phase_portmap() {
 				pm_conf "$s" "$m" "$i" >"$T/conf/pm$m/$s-$i.json"
 			done
 			pm_floor "$m" "$i" >"$T/nft/pm$m/$i.nft"
+			if [ "$i" -lt "$PM_REF" ]; then order=(A B F); else order=(A F); fi
 			shuffle "${order[@]}"
 			for s in "${ORDER[@]}"; do
 				case $s in
@@ -174,7 +177,7 @@ phase_portmap() {
 		verify "pm$m.A.chains" "$(nft list table ip cni-c-portmap 2>/dev/null | grep -c 'chain pm-' || true)"
 		verify "pm$m.B.chains" "$(iptables -t nat -S 2>/dev/null | grep -c '^-N CNI-DN-' || true)"
 		for ((i = 0; i < PM_N; i++)); do
-			shuffle A B
+			if [ "$i" -lt "$PM_REF" ]; then shuffle A B; else ORDER=(A); fi
 			for s in "${ORDER[@]}"; do
 				cni_job "$s" "pm$m-DEL" "$i" DEL /run/netns/pm-0 "$T/conf/pm$m/$s-$i.json" - portmap "pm$m-$i"
 			done
@@ -205,7 +208,7 @@ base_tables() {
 }
 
 report() {
-	local v op a b m f q n10 pa pb
+	local v op a b m f q n10 r10 pa pb
 	cp "$T/results.raw" "$T/results.tsv"
 	"$CNITIME" stats <"$T/results.tsv" >"$T/stats.tsv"
 
@@ -234,11 +237,12 @@ report() {
 		"$(fmt "$(st F rules-ADD p50)")" "$(fmt "$(st F rules-ADD p90)")" "$(st F rules-ADD rss)"
 	echo
 
-	n10=$(((PM_N + 9) / 10))
-	echo "### portmap: $PM_N pods per side, mapped one after the other, kept until DEL"
+	n10=$(((PM_N + 9) / 10)) r10=$(((PM_REF + 9) / 10))
+	echo "### portmap: $PM_N pods (reference: $PM_REF), mapped one after the other, kept until DEL"
 	echo
 	echo "Every call passes the prevResult a runtime would; first / last = p50 of the first and the last"
-	echo "10 % of the ADDs (the last ones run next to $((PM_N - n10)) or more other pods' rules)."
+	echo "10 % of the ADDs: ours and the floor's last ones run next to $((PM_N - n10)) or more other pods'"
+	echo "rules, the reference's next to $((PM_REF - r10)) or more (it maps only the first $PM_REF pods)."
 	echo
 	echo "| mappings per pod | ours ADD p50 (first / last) | ref ADD p50 (first / last) | ours/ref | \`nft -f\` floor p50 (first / last) | ours DEL p50 | ref DEL p50 | ours/ref | RSS ours/ref (KiB) |"
 	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -247,7 +251,8 @@ report() {
 		[ -n "$(st A "$op" n)" ] || continue
 		q=()
 		for s in A B F; do
-			q+=("$(fmt "$(sub_p50 "$s" "$op" 0 "$n10")") / $(fmt "$(sub_p50 "$s" "$op" $((PM_N - n10)) "$PM_N")")")
+			if [ "$s" = B ]; then a=$r10 b=$PM_REF; else a=$n10 b=$PM_N; fi
+			q+=("$(fmt "$(sub_p50 "$s" "$op" 0 "$a")") / $(fmt "$(sub_p50 "$s" "$op" $((b - a)) "$b")")")
 		done
 		printf '| %s | %s (%s / %s) | %s (%s / %s) | **%s** | %s (%s) | %s | %s | **%s** | %s / %s |\n' "$m" \
 			"$(fmt "$(st A "$op" p50)")" "${q[0]% / *}" "${q[0]#* / }" \
@@ -261,7 +266,7 @@ report() {
 	printf -- '- all invocations exited 0: %s failed of %s timed\n' "$f" "$(grep -c . "$T/results.tsv")"
 	printf -- '- rules left after every DEL: bridge %s; portmap chains ours %s/%s, reference %s/%s (1 / 10 mappings)\n' \
 		"$(vf br.left)" "$(vf pm1.A.left)" "$(vf pm10.A.left)" "$(vf pm1.B.left)" "$(vf pm10.B.left)"
-	printf -- '- portmap chains after the ADDs (expected %s): ours %s/%s, reference %s/%s\n' "$PM_N" \
+	printf -- '- portmap chains after the ADDs (expected %s and %s): ours %s/%s, reference %s/%s\n' "$PM_N" "$PM_REF" \
 		"$(vf pm1.A.chains)" "$(vf pm10.A.chains)" "$(vf pm1.B.chains)" "$(vf pm10.B.chains)"
 	printf -- '- the portmap executable: ours %s bytes stripped (the multicall file all plugins share), the reference %s\n' \
 		"$(vf size.A)" "$(vf size.B)"
@@ -309,13 +314,15 @@ fi
 # ===================================================================== outside
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, links, mounts)"
-: "${BIN:=$root/bin}" "${REF:=/usr/lib/cni}" "${N:=100}" "${PM_N:=300}" "${SEED:=1}" "${SETTLE:=10}"
-for v in N PM_N SEED SETTLE; do
+: "${BIN:=$root/bin}" "${REF:=/usr/lib/cni}" "${N:=100}" "${PM_N:=500}" "${PM_REF:=100}" "${SEED:=1}"
+: "${SETTLE:=10}"
+for v in N PM_N PM_REF SEED SETTLE; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number"
 done
 if [ "$N" -lt 10 ] || [ "$N" -gt 1000 ] || [ "$PM_N" -lt 10 ] || [ "$PM_N" -gt 4000 ]; then
 	die "10 <= N <= 1000 (bridge ports), 10 <= PM_N <= 4000 (host ports 20000 + 10 * i)"
 fi
+if [ "$PM_REF" -lt 10 ] || [ "$PM_REF" -gt "$PM_N" ]; then die "10 <= PM_REF <= PM_N"; fi
 for c in unshare ip nft iptables jq strip cc; do
 	command -v "$c" >/dev/null || die "$c is required (scripts/deps.sh test installs it)"
 done
@@ -334,8 +341,8 @@ cc -O2 -static -std=gnu11 -Wall -Wextra -Werror -o "$W/tools/cnitime" "$here/cni
 cp -a "$BIN/bridge" "$BIN/host-local" "$BIN/portmap" "$W/ours/"
 cp -a "$REF/bridge" "$REF/host-local" "$REF/portmap" "$W/ref/"
 CNITIME=$W/tools/cnitime T=$W/t BIN=$W/ours REF=$W/ref NFT=$(command -v nft)
-export BIN REF N PM_N SEED SETTLE CNITIME T NFT
-log "ours: $BIN, reference: $REF; N=$N PM_N=$PM_N"
+export BIN REF N PM_N PM_REF SEED SETTLE CNITIME T NFT
+log "ours: $BIN, reference: $REF; N=$N PM_N=$PM_N PM_REF=$PM_REF"
 unshare --net --mount --propagation private -- bash "$self" --inner &
 sandbox=$!
 trap 'kill -TERM "$sandbox" 2>/dev/null; wait "$sandbox"; exit 130' INT TERM
