@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "sha512.h"
 
 #define COMMENT_TAG "cni-c"
 
@@ -163,4 +164,50 @@ int nfrules_read(struct nft *n, const struct nfrules_set *s, const struct nfrule
 		return r;
 	*ret_jumps = jumps;
 	return 0;
+}
+
+void nfrules_foreign_name(char buf[static 29], const char *prefix, const char *network, const char *cid)
+{
+	_cleanup_free_ char *both = NULL;
+	char hex[129];
+	size_t lp = strlen(prefix);
+
+	if (asprintf(&both, "%s%s", network, cid) < 0)
+		both = NULL;
+	/* Out of memory: a name no chain has (the removal then finds nothing). */
+	if (!both) {
+		snprintf(buf, 29, "%s", prefix);
+		return;
+	}
+	sha512_hex(both, strlen(both), hex);
+	snprintf(buf, 29, "%s%.*s", prefix, lp < 28 ? (int)(28 - lp) : 0, hex);
+}
+
+int nfrules_queue_remove_foreign(struct nft *n, int family, const char *table, const char *chain,
+				 const char *const entries[], bool *ret_found)
+{
+	int r;
+
+	if (ret_found)
+		*ret_found = false;
+	r = nft_chain_exists(n, family, table, chain);
+	if (r <= 0)
+		return r;
+	for (const char *const *e = entries; *e; e++) {
+		_cleanup_free_ struct nft_rule_info *rules = NULL;
+		size_t n_rules = 0;
+
+		r = nft_list_rules(n, family, table, *e, &rules, &n_rules);
+		if (r == -ENOENT)
+			continue;
+		for (size_t i = 0; r >= 0 && i < n_rules; i++)
+			if (strcmp(rules[i].jump, chain) == 0)
+				r = nft_del_rule(n, family, table, *e, rules[i].handle);
+		if (r < 0)
+			return r;
+	}
+	r = nft_del_chain(n, family, table, chain);
+	if (r >= 0 && ret_found)
+		*ret_found = true;
+	return r;
 }

@@ -48,4 +48,18 @@ int nfrules_queue_gc(struct nft *n, const struct nfrules_set *s, const char *net
 int nfrules_read(struct nft *n, const struct nfrules_set *s, const struct nfrules_id *id,
 		 struct nft_rule_info **ret_rules, size_t *ret_n, size_t *ret_jumps);
 
+/* ---- the reference plugins' rules, for a node switching over ----
+ * The reference keeps an attachment's rules in a chain of its own in the tables iptables
+ * (or, for macspoofchk, nft) uses, entered by jumps from shared chains. DEL removes them
+ * too, so a pod the reference added and we delete leaves no stale NAT behind. */
+
+/* "<prefix><SHA-512 of network + cid, in hex>" cut to 28 characters: the reference's
+ * chain for an attachment ("CNI-" for ipMasq, "CNI-DN-" for portmap). */
+void nfrules_foreign_name(char buf[static 29], const char *prefix, const char *network, const char *cid);
+/* Queue the removal of chain (and its rules) and of the rules in the entry chains
+ * (NULL-terminated; missing ones are skipped) that jump to it. Nothing when the chain is
+ * not there; *ret_found (may be NULL) says whether it was. */
+int nfrules_queue_remove_foreign(struct nft *n, int family, const char *table, const char *chain,
+				 const char *const entries[], bool *ret_found);
+
 #endif

@@ -533,6 +533,22 @@ static int comment_cb(const struct nftnl_udata *attr, void *data)
 	return 0;
 }
 
+/* The chain of the rule's jump or goto verdict (an immediate expression with a chain). */
+static void rule_jump(struct nftnl_rule *r, char *buf, size_t size)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *x;
+
+	buf[0] = '\0';
+	if (!it)
+		return;
+	while ((x = nftnl_expr_iter_next(it)))
+		if (strcmp(strempty(nftnl_expr_get_str(x, NFTNL_EXPR_NAME)), "immediate") == 0 &&
+		    nftnl_expr_is_set(x, NFTNL_EXPR_IMM_CHAIN))
+			snprintf(buf, size, "%s", strempty(nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN)));
+	nftnl_expr_iter_destroy(it);
+}
+
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct grow *g = data;
@@ -555,6 +571,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &ulen);
 	if (ud && ulen)
 		(void)nftnl_udata_parse(ud, ulen, comment_cb, ri);
+	rule_jump(r, ri->jump, sizeof(ri->jump));
 	rc = nft_rule_text(r, ri->text, sizeof(ri->text));
 out:
 	nftnl_rule_free(r);

@@ -101,6 +101,7 @@ struct nft_rule_info {
 	char chain[64];
 	uint64_t handle;
 	char comment[256]; /* "" when none */
+	char jump[256];    /* the chain the rule jumps or goes to, "" when none */
 	char text[1024];   /* the expressions, canonical: compare with nft_rule_text() */
 };
 

@@ -206,6 +206,40 @@ int bridge_nf_add(const struct cni_args *a, const struct bridge_nf *f, struct cn
 	return 0;
 }
 
+/* The reference plugin's rules of the attachment (a node that switched over from it):
+ * ipMasq's chain "CNI-<sha512>" in table ip|ip6 nat, entered from POSTROUTING;
+ * macspoofchk's chains "cni-br-iface-<cid>-<ifname>" (entered from PREROUTING) and
+ * "...-mac" in table bridge nat. */
+static int queue_remove_reference(struct nft *n, const struct cni_args *a, const struct bridge_nf *f)
+{
+	static const char *const postrouting[] = {"POSTROUTING", NULL}, *const prerouting[] = {"PREROUTING", NULL},
+				 *const none[] = {NULL};
+	_cleanup_free_ char *iface = NULL, *mac = NULL;
+	char name[29];
+	int r = 0;
+
+	if (f->masq) {
+		nfrules_foreign_name(name, "CNI-", a->name, a->container_id);
+		r = nfrules_queue_remove_foreign(n, NFT_FAMILY_IPV4, "nat", name, postrouting, NULL);
+		if (r >= 0)
+			r = nfrules_queue_remove_foreign(n, NFT_FAMILY_IPV6, "nat", name, postrouting, NULL);
+	}
+	if (r < 0 || !f->spoof)
+		return r;
+	if (asprintf(&iface, "cni-br-iface-%s-%s", a->container_id, a->ifname) < 0) {
+		iface = NULL;
+		return -ENOMEM;
+	}
+	if (asprintf(&mac, "%s-mac", iface) < 0) {
+		mac = NULL;
+		return -ENOMEM;
+	}
+	r = nfrules_queue_remove_foreign(n, NFT_FAMILY_BRIDGE, "nat", iface, prerouting, NULL);
+	if (r >= 0)
+		r = nfrules_queue_remove_foreign(n, NFT_FAMILY_BRIDGE, "nat", mac, none, NULL);
+	return r;
+}
+
 int bridge_nf_del(const struct cni_args *a, const struct bridge_nf *f, struct cni_error *err)
 {
 	_cleanup_(nft_closep) struct nft *n = NULL;
@@ -230,6 +264,9 @@ int bridge_nf_del(const struct cni_args *a, const struct bridge_nf *f, struct cn
 		if (r < 0)
 			return nft_fail(n, err, r, "find the macspoofchk rules");
 	}
+	r = queue_remove_reference(n, a, f);
+	if (r < 0)
+		return nft_fail(n, err, r, "find the reference plugin's rules");
 	r = nft_commit(n, NULL);
 	if (r < 0)
 		return nft_fail(n, err, r, "remove the rules");

@@ -486,6 +486,20 @@ static int remove_all(struct nft *n, const struct cni_args *a)
 	return r;
 }
 
+/* The reference plugin's DNAT chain of the attachment, "CNI-DN-<sha512>" in table
+ * ip|ip6 nat, entered from CNI-HOSTPORT-DNAT (a node that switched over from it: a stale
+ * DNAT would send the host port to an address that is gone, or to its next owner). */
+static int remove_reference(struct nft *n, const struct cni_args *a)
+{
+	static const char *const entries[] = {"CNI-HOSTPORT-DNAT", NULL};
+	char name[29];
+	int r;
+
+	nfrules_foreign_name(name, "CNI-DN-", a->name, a->container_id);
+	r = nfrules_queue_remove_foreign(n, NFT_FAMILY_IPV4, "nat", name, entries, NULL);
+	return r < 0 ? r : nfrules_queue_remove_foreign(n, NFT_FAMILY_IPV6, "nat", name, entries, NULL);
+}
+
 /* IPv4 localhost can reach a mapping: route_localnet on the link toward the pod. */
 static int localnet(const struct portmap_conf *c, const struct ipnet_addr *pod, struct cni_error *err)
 {
@@ -573,6 +587,8 @@ static int cmd_del(const struct cni_args *a, struct cni_error *err)
 		return 0; /* no nftables: nothing of ours */
 	nft_begin(n);
 	r = remove_all(n, a);
+	if (r >= 0)
+		r = remove_reference(n, a);
 	if (r >= 0)
 		r = nft_commit(n, NULL);
 	return r < 0 ? nft_fail(n, err, r, "remove the port mappings") : 0;

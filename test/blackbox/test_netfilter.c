@@ -709,6 +709,117 @@ START_TEST(portmap_parallel)
 }
 END_TEST
 
+/* ---- switching over from the reference plugins ---- */
+
+#define GO_CNI_DIR "/usr/lib/cni"
+
+static bool nft_chain(const char *family, const char *table, const char *chain)
+{
+	char cmd[512];
+
+	xfmt(cmd, sizeof(cmd), "nft list chain %s %s '%s' >/dev/null 2>&1", family, table, chain);
+	return system(cmd) == 0;
+}
+
+/* Rules of chain from that jump to chain to. */
+static int jumps_to(const char *family, const char *table, const char *from, const char *to)
+{
+	char cmd[512], out[32] = "";
+	FILE *f;
+
+	xfmt(cmd, sizeof(cmd), "nft list chain %s %s '%s' 2>/dev/null | grep -c 'jump %s\\( \\|$\\)'", family, table,
+	     from, to);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	if (!fgets(out, sizeof(out), f))
+		out[0] = '\0';
+	pclose(f);
+	return atoi(out);
+}
+
+/* prefix + SHA-512 of network + cid, cut to 28 characters: how the reference names an
+ * attachment's iptables chain (computed here with sha512sum, not with our code). */
+static void ref_chain(char buf[static 29], const char *prefix, const char *cid)
+{
+	char cmd[256], hex[160] = "";
+	FILE *f;
+
+	xfmt(cmd, sizeof(cmd), "printf %%s '%s%s' | sha512sum", NET, cid);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(hex, sizeof(hex), f));
+	pclose(f);
+	xfmt(buf, 29, "%s%.*s", prefix, (int)(28 - strlen(prefix)), hex);
+}
+
+/* Pods added by the reference bridge (ipMasq, macspoofchk) and portmap, deleted by ours:
+ * the reference's chains and jumps of that pod go (a stale DNAT would send the host port
+ * to a dead address, or to its next owner), the other pod's stay, DEL stays idempotent. */
+START_TEST(switch_from_reference)
+{
+	char conf[2048], p[2][TESTNS_NAMELEN], cid[2][16], masq[2][29], dn[2][29], iface[2][128], mac[2][140];
+	char *pm[2], *prev;
+	struct plugin_run a[2] = {{0}};
+	struct env e;
+
+	env_init(&e);
+	conf_br(conf, sizeof(conf), &e, "\"ipMasq\":true,\"macspoofchk\":true");
+	for (int i = 0; i < 2; i++) {
+		char maps[128];
+
+		xfmt(cid[i], sizeof(cid[i]), "ctr-ref%d", i);
+		ck_assert_int_eq(testns_create(p[i]), 0);
+		ck_assert_int_eq(plugin_exec(GO_CNI_DIR "/bridge", "ADD", p[i], "eth0", cid[i], conf, NULL, &a[i]), 0);
+		assert_run_ok(&a[i]);
+		xfmt(maps, sizeof(maps), "[{\"hostPort\":%d,\"containerPort\":80,\"protocol\":\"tcp\"}]", 8091 + i);
+		pm[i] = pm_conf(&a[i], maps, NULL);
+		run_ok(GO_CNI_DIR "/portmap", "ADD", p[i], cid[i], pm[i]);
+		ref_chain(masq[i], "CNI-", cid[i]);
+		ref_chain(dn[i], "CNI-DN-", cid[i]);
+		xfmt(iface[i], sizeof(iface[i]), "cni-br-iface-%s-eth0", cid[i]);
+		xfmt(mac[i], sizeof(mac[i]), "%s-mac", iface[i]);
+		ck_assert_msg(nft_chain("ip", "nat", masq[i]) && nft_chain("ip", "nat", dn[i]) &&
+				      nft_chain("bridge", "nat", iface[i]) && nft_chain("bridge", "nat", mac[i]),
+			      "the reference's chains of %s are not as expected", cid[i]);
+	}
+
+	prev = conf_with(conf, "prevResult", a[0].json);
+	for (int round = 0; round < 2; round++) { /* the second: DEL is idempotent */
+		run_ok("portmap", "DEL", p[0], cid[0], pm[0]);
+		run_ok("bridge", "DEL", p[0], cid[0], prev);
+	}
+	ck_assert(!nft_chain("ip", "nat", masq[0]));
+	ck_assert(!nft_chain("ip", "nat", dn[0]));
+	ck_assert(!nft_chain("bridge", "nat", iface[0]));
+	ck_assert(!nft_chain("bridge", "nat", mac[0]));
+	ck_assert_int_eq(jumps_to("ip", "nat", "POSTROUTING", masq[0]), 0);
+	ck_assert_int_eq(jumps_to("ip", "nat", "CNI-HOSTPORT-DNAT", dn[0]), 0);
+	ck_assert_int_eq(jumps_to("bridge", "nat", "PREROUTING", iface[0]), 0);
+	ck_assert_ptr_null(ipj_link(p[0], "eth0"));
+	/* The other pod's, untouched. */
+	ck_assert(nft_chain("ip", "nat", masq[1]) && nft_chain("ip", "nat", dn[1]));
+	ck_assert(nft_chain("bridge", "nat", iface[1]) && nft_chain("bridge", "nat", mac[1]));
+	ck_assert_int_eq(jumps_to("ip", "nat", "POSTROUTING", masq[1]), 1);
+	ck_assert_int_eq(jumps_to("ip", "nat", "CNI-HOSTPORT-DNAT", dn[1]), 1);
+	ck_assert_int_eq(jumps_to("bridge", "nat", "PREROUTING", iface[1]), 1);
+	ck_assert_int_eq(leases(&e), 1);
+	free(prev);
+
+	prev = conf_with(conf, "prevResult", a[1].json);
+	run_ok("portmap", "DEL", p[1], cid[1], pm[1]);
+	run_ok("bridge", "DEL", p[1], cid[1], prev);
+	ck_assert(!nft_chain("ip", "nat", masq[1]) && !nft_chain("ip", "nat", dn[1]));
+	ck_assert(!nft_chain("bridge", "nat", iface[1]) && !nft_chain("bridge", "nat", mac[1]));
+	ck_assert_int_eq(leases(&e), 0);
+	free(prev);
+	for (int i = 0; i < 2; i++) {
+		free(pm[i]);
+		plugin_run_done(&a[i]);
+	}
+	env_done(&e);
+}
+END_TEST
+
 /* ---- a kernel without nf_tables ---- */
 
 /* What the plugin sees on a kernel without nfnetlink: socket(AF_NETLINK, ...,
@@ -905,5 +1016,15 @@ Suite *netfilter_suite(void)
 	tcase_add_test(tc, killed_add_then_del);
 	tcase_add_loop_test(tc, no_nftables, 0, 2);
 	suite_add_tcase(s, tc);
+	if (access(GO_CNI_DIR "/bridge", X_OK) == 0 && access(GO_CNI_DIR "/portmap", X_OK) == 0 &&
+	    system("command -v iptables >/dev/null") == 0) {
+		tc = tcase_create("reference");
+		testns_tcase(tc, 60);
+		tcase_add_test(tc, switch_from_reference);
+		suite_add_tcase(s, tc);
+	} else {
+		printf("SKIP netfilter switch_from_reference: " GO_CNI_DIR "/{bridge,portmap} and iptables "
+		       "(Debian's containernetworking-plugins) are not installed\n");
+	}
 	return s;
 }

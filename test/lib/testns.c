@@ -475,27 +475,16 @@ bool testns_in_sandbox(void)
 	return ok;
 }
 
-/* Links a test left in the throwaway host namespace (bridges, host veths): only lo
- * stays, and it stays up. Never outside a namespace testns_in_sandbox() vouched for. */
-/* The suite's nftables tables (cni-c-*) of the throwaway host namespace. */
+/* Every nftables table of the throwaway host namespace: the suite's (cni-c-*) and the
+ * ones the reference plugins' iptables and nft made in interop tests. */
 static void sweep_nft_tables(void)
 {
-	FILE *f = popen("nft list tables 2>/dev/null", "r");
-	char line[256], fam[32], name[128];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char cmd[256];
-
-		if (sscanf(line, "table %31s %127s", fam, name) != 2 || strncmp(name, "cni-c-", 6) != 0)
-			continue;
-		snprintf(cmd, sizeof(cmd), "nft delete table %s %s 2>/dev/null", fam, name);
-		(void)!system(cmd);
-	}
-	pclose(f);
+	(void)!system("nft flush ruleset 2>/dev/null");
 }
 
+/* Links a test left in the throwaway host namespace (bridges, host veths): only lo
+ * stays, and it stays up; and its nftables tables. Never outside a namespace
+ * testns_in_sandbox() vouched for. */
 static void sweep_host_links(void)
 {
 	json_t *links, *l;

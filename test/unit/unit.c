@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SUITES(X)                                                                                     \
-	X(ipnet) X(io) X(cni) X(conf) X(kv) X(skel) X(nl) X(store) X(alloc) X(hostlocal) /* test/unit */ \
-	X(nodes) X(plan) X(kubeconfig) X(conflist) X(dataplane)                          /* test/node */
+#define SUITES(X)                                                                          \
+	X(ipnet) X(io) X(cni) X(conf) X(kv) X(skel) X(nl) X(store) X(alloc) X(hostlocal) \
+	X(sha512)                                              /* test/unit */           \
+	X(nodes) X(plan) X(kubeconfig) X(conflist) X(dataplane) /* test/node */
 
 #define DECLARE(name) extern Suite *name##_suite(void) __attribute__((weak));
 SUITES(DECLARE)
