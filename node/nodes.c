@@ -528,6 +528,41 @@ static int ls_value_done(struct nodelist_scan *s, bool item)
 	return r;
 }
 
+/* The key is complete: unescape it ("\\u0069tems" is "items" to any JSON reader), and
+ * refuse a second "items" or "metadata" (the rest of the document is read with
+ * duplicates refused too). */
+static int ls_key_done(struct nodelist_scan *s)
+{
+	s->key[s->key_len] = '\0';
+	if (s->key_escaped && !s->key_overflow) {
+		char quoted[sizeof(s->key) + 2];
+		_cleanup_json_ json_t *v = NULL;
+		const char *k;
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", s->key);
+		v = json_loads(quoted, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		k = json_string_value(v);
+		if (!k)
+			return ls_fail(s, "a bad key");
+		if (json_string_length(v) != strlen(k) || strlen(k) >= sizeof(s->key))
+			s->key_overflow = true; /* a NUL inside: none of ours */
+		else
+			snprintf(s->key, sizeof(s->key), "%s", k);
+	}
+	if (s->key_overflow)
+		s->key[0] = '\0';
+	s->key_items = strcmp(s->key, "items") == 0;
+	if (s->key_items || strcmp(s->key, "metadata") == 0) {
+		bool *seen = s->key_items ? &s->seen_items : &s->seen_metadata;
+
+		if (*seen)
+			return ls_fail(s, s->key_items ? "a second \"items\"" : "a second \"metadata\"");
+		*seen = true;
+	}
+	s->state = LS_COLON;
+	return 0;
+}
+
 /* Start capturing a value whose first byte is c. */
 static int ls_capture(struct nodelist_scan *s, char c, int next_state)
 {
@@ -561,25 +596,22 @@ static int ls_byte(struct nodelist_scan *s, char c)
 		if (c != '"')
 			return ls_fail(s, "expected a key");
 		s->key_len = 0;
-		s->key_overflow = s->esc = s->after_comma = false;
+		s->key_overflow = s->key_escaped = s->esc = s->after_comma = false;
 		s->state = LS_IN_KEY;
 		return 0;
 	case LS_IN_KEY:
-		if (s->esc || c == '\\') {
-			s->esc = !s->esc && c == '\\';
-			s->key_overflow = true; /* escaped keys are none of ours */
-			return 0;
-		}
-		if (c == '"') {
-			s->key[s->key_len] = '\0';
-			s->key_items = !s->key_overflow && strcmp(s->key, "items") == 0;
-			s->state = LS_COLON;
-			return 0;
+		if (c == '"' && !s->esc)
+			return ls_key_done(s);
+		if (s->esc) {
+			s->esc = false;
+		} else if (c == '\\') {
+			s->esc = true;
+			s->key_escaped = true;
 		}
 		if (s->key_len + 1 < sizeof(s->key))
 			s->key[s->key_len++] = c;
 		else
-			s->key_overflow = true;
+			s->key_overflow = true; /* longer than any key of ours, even escaped */
 		return 0;
 	case LS_COLON:
 		if (is_ws(c))

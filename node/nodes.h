@@ -119,9 +119,9 @@ struct nodelist_scan {
 	/* private */
 	int state, depth;
 	bool in_str, esc, after_comma;
-	char key[32];
+	char key[64];          /* the member's key, as written until it ends, then unescaped */
 	size_t key_len;
-	bool key_items, key_overflow;
+	bool key_items, key_overflow, key_escaped, seen_items, seen_metadata;
 	char *buf;
 	size_t len, cap;
 	char error[160];

@@ -235,6 +235,20 @@ START_TEST(scan_any_chunking)
 	ck_assert_int_eq(scan("{\"items\":[]}", 3, &c, &s), 0);
 	ck_assert_uint_eq(c.n, 0);
 	ck_assert_int_eq(scan("{}", 1, &c, &s), 0);
+	/* Keys are JSON strings: an escaped "items" or "metadata" is that key (found by
+	 * fuzzing: such a list read as empty would have dropped every node's route). */
+	for (size_t step = 1; step <= 7; step += 3) {
+		ck_assert_int_eq(scan("{\"\\u0069tems\":[{\"metadata\":{\"name\":\"n1\"}}],"
+				      "\"m\\u0065tadata\":{\"resourceVersion\":\"9\"}}",
+				      step, &c, &s),
+				 0);
+		ck_assert_str_eq(c.all, "n1,");
+		ck_assert_str_eq(s.resource_version, "9");
+	}
+	/* Not ours: a key with a NUL, a long one. */
+	ck_assert_int_eq(scan("{\"items\\u0000\":1,\"itemsitemsitemsitemsitemsitemsitemsitemsitemsitemsitems\":2}", 1, &c,
+			      &s),
+			 0);
 }
 END_TEST
 
@@ -254,6 +268,9 @@ START_TEST(scan_rejects)
 		"{\"items\":[]} x",                    /* data after the document */
 		"{\"metadata\":{\"resourceVersion\":\"1\",\"resourceVersion\":\"2\"}}", /* duplicate key */
 		"{\"metadata\":[]}",
+		"{\"items\":[],\"items\":[]}",                 /* a second list */
+		"{\"metadata\":{},\"\\u006detadata\":{}}",     /* a second metadata, escaped */
+		"{\"it\\qems\":[]}",                           /* a bad escape */
 	};
 	struct nodelist_scan s;
 	struct names c;
