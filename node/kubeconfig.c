@@ -39,21 +39,33 @@ static int yfail(struct yaml *y, unsigned no, const char *what)
 }
 
 /* Where a comment starts (outside quotes, at the start or after a blank), else len. */
+/* Just past the quoted scalar that opens at p[i] (a '"' or '\''), len when it does not
+ * end: in double quotes a backslash escapes the next character, in single quotes ''
+ * is a quote. */
+static size_t quoted_end(const char *p, size_t len, size_t i)
+{
+	char q = p[i];
+
+	for (i++; i < len; i++) {
+		if (q == '"' && p[i] == '\\')
+			i++;
+		else if (p[i] == q && q == '\'' && i + 1 < len && p[i + 1] == '\'')
+			i++;
+		else if (p[i] == q)
+			return i + 1;
+	}
+	return len;
+}
+
 static size_t comment_start(const char *p, size_t len)
 {
-	char q = 0;
-
 	for (size_t i = 0; i < len; i++) {
-		if (q) {
-			if (p[i] == q && !(q == '"' && i > 0 && p[i - 1] == '\\'))
-				q = 0;
+		if ((p[i] == '"' || p[i] == '\'') && (i == 0 || p[i - 1] == ' ' || p[i - 1] == '-' || p[i - 1] == ':' ||
+						      p[i - 1] == '[' || p[i - 1] == '{' || p[i - 1] == ',')) {
+			i = quoted_end(p, len, i) - 1;
 			continue;
 		}
-		if ((p[i] == '"' || p[i] == '\'') && (i == 0 || p[i - 1] == ' ' || p[i - 1] == '-' ||
-						      p[i - 1] == ':' || p[i - 1] == '[' || p[i - 1] == '{' ||
-						      p[i - 1] == ','))
-			q = p[i];
-		else if (p[i] == '#' && (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t'))
+		if (p[i] == '#' && (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t'))
 			return i;
 	}
 	return len;
@@ -117,15 +129,8 @@ static bool is_dash(const struct yline *l)
  * blank or the end), or -1. */
 static ssize_t key_colon(const char *p, size_t len)
 {
-	size_t i = 0;
+	size_t i = len && (p[0] == '"' || p[0] == '\'') ? quoted_end(p, len, 0) : 0;
 
-	if (len && (p[0] == '"' || p[0] == '\'')) {
-		char q = p[0];
-
-		for (i = 1; i < len && !(p[i] == q && !(q == '"' && p[i - 1] == '\\')); i++)
-			;
-		i++;
-	}
 	for (; i < len; i++)
 		if (p[i] == ':' && (i + 1 == len || p[i + 1] == ' '))
 			return (ssize_t)i;
@@ -517,6 +522,41 @@ static int parse_node(struct yaml *y, size_t *i, int indent, json_t **ret)
 	return r;
 }
 
+/* The offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlong
+ * forms, surrogates or code points above U+10FFFF, as jansson requires), len if none. */
+static size_t utf8_bad(const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	for (size_t i = 0; i < len;) {
+		unsigned c = p[i], n, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return i;
+		if (len - i <= n)
+			return i;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 int yaml_load(const char *text, size_t len, json_t **ret, char *why, size_t why_len)
 {
 	struct yaml y = {.why = why, .why_len = why_len};
@@ -528,6 +568,16 @@ int yaml_load(const char *text, size_t len, json_t **ret, char *why, size_t why_
 		snprintf(why, why_len, "a NUL byte in the text");
 		return -EINVAL;
 	}
+	i = utf8_bad(text, len);
+	if (i < len) {
+		unsigned no = 1;
+
+		for (size_t k = 0; k < i; k++)
+			no += text[k] == '\n';
+		snprintf(why, why_len, "line %u: bytes that are not UTF-8", no);
+		return -EINVAL;
+	}
+	i = 0;
 	r = split_lines(&y, text, len);
 	if (r >= 0) {
 		i = next_content(&y, 0);

@@ -100,6 +100,12 @@ START_TEST(yaml_scalars_and_blocks)
 	yaml_eq("ctx: {cluster: sim, user: 'a b', n: [1, x:y, {k: null}, ], t: true}\n",
 		"{\"ctx\":{\"cluster\":\"sim\",\"user\":\"a b\",\"n\":[\"1\",\"x:y\",{\"k\":null}],\"t\":true}}");
 	yaml_eq("# only a comment\n", "null");
+	/* Quotes end where YAML says (found by fuzzing): an escaped backslash before the
+	 * closing double quote, '' inside single quotes; a '#' inside either is text. */
+	yaml_eq("\"k\\\\\": \"v\\\\\" # c\n"
+		"a: 'it''s # not a comment'\n"
+		"'b'': c': x\n",
+		"{\"k\\\\\":\"v\\\\\",\"a\":\"it's # not a comment\",\"b': c\":\"x\"}");
 }
 END_TEST
 
@@ -115,6 +121,9 @@ START_TEST(yaml_refused)
 	yaml_bad("a: 'open\n", "single-quoted");
 	yaml_bad("a:\n  b: 1\n c: 2\n", "line 3");
 	yaml_bad("- a\nb: 1\n", "after the document");
+	yaml_bad("a: 1\nb: caf\xe9\n", "line 2: bytes that are not UTF-8"); /* Latin-1 */
+	yaml_bad("a: \xed\xa0\x80\n", "not UTF-8");                          /* a surrogate */
+	yaml_bad("a: \xc0\xaf\n", "not UTF-8");                              /* overlong */
 }
 END_TEST
 
