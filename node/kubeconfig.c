@@ -38,7 +38,6 @@ static int yfail(struct yaml *y, unsigned no, const char *what)
 	return -EINVAL;
 }
 
-/* Where a comment starts (outside quotes, at the start or after a blank), else len. */
 /* Just past the quoted scalar that opens at p[i] (a '"' or '\''), len when it does not
  * end: in double quotes a backslash escapes the next character, in single quotes ''
  * is a quote. */
@@ -57,6 +56,7 @@ static size_t quoted_end(const char *p, size_t len, size_t i)
 	return len;
 }
 
+/* Where a comment starts (outside quotes, at the start or after a blank), else len. */
 static size_t comment_start(const char *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -656,8 +656,10 @@ static int open_kube(const struct options *o, struct kube_conf *kc, const struct
 	else
 		r = kube_conf_in_cluster(KUBE_SA_DIR, kc, why, sizeof(why));
 	if (r < 0) {
-		log_msg(log, LOG_LEVEL_ERROR, "%s%s%s", o->kubeconfig ? "--kubeconfig " : "",
-			o->kubeconfig ? o->kubeconfig : "", why);
+		if (o->kubeconfig)
+			log_msg(log, LOG_LEVEL_ERROR, "--kubeconfig %s: %s", o->kubeconfig, why);
+		else
+			log_msg(log, LOG_LEVEL_ERROR, "in-cluster configuration: %s", why);
 		return r;
 	}
 	return kube_open(kc, log, ret);

@@ -212,6 +212,11 @@ bad_args() {
 	grep -q "not a regular file or a pipe" <<<"$out" || { echo "$out"; return 1; }
 	out=$(timeout 10 "$BIN/cni-c-node" --nodes "$S/nodes.json" --template "$S" --once 2>&1) && return 1
 	grep -q -- "--template $S: not a regular file" <<<"$out" || { echo "$out"; return 1; }
+	out=$(timeout 10 "$BIN/cni-c-node" --node "$SELF" --kubeconfig "$S/fifo" --once 2>&1) && return 1
+	grep -q -- "--kubeconfig $S/fifo: not a regular file" <<<"$out" || { echo "$out"; return 1; }
+	printf -- '- %.0s' {1..5000} >"$S/deep.yaml"
+	out=$(timeout 10 "$BIN/cni-c-node" --node "$SELF" --kubeconfig "$S/deep.yaml" --once 2>&1) && return 1
+	grep -q -- "--kubeconfig $S/deep.yaml: line 1: nested too deeply" <<<"$out" || { echo "$out"; return 1; }
 	echo '{"cniVersion":"1.0.0","name":"x","plugins":[{"type":"bridge"}]}' >"$S/t.json"
 	out=$(timeout 10 "$BIN/cni-c-node" --nodes "$S/nodes.json" --template "$S/t.json" --once 2>&1) && return 1
 	grep -q "no plugin uses host-local" <<<"$out" || { echo "$out"; return 1; }
@@ -221,7 +226,7 @@ bad_args() {
 	[[ $? == 2 ]] && grep -q "1..65535" <<<"$out" || { echo "$out"; return 1; }
 	[[ $(nroutes) == 4 ]] || { echo "routes changed"; return 1; }
 }
-check "bad arguments and files: a clear error at once (FIFO, device, directory, template, CIDR, port), nothing changed" bad_args
+check "bad arguments and files: a clear error at once (FIFO, device, directory, template, kubeconfig FIFO and nesting, CIDR, port), nothing changed" bad_args
 
 # ---------------------------------------------------------------- big lists
 ip route flush proto 147
