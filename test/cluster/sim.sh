@@ -336,8 +336,10 @@ start_api() {
 
 start_agent() { # k
 	local k=$1
+	# exec: $! must be the agent itself (a backgrounded function runs in a subshell of
+	# its own, and a signal to that would never reach the agent).
 	# shellcheck disable=SC2046
-	in_ns "n$k" "$BIN/cni-c-node" $(agent_args "$k") --kubeconfig "$S/kubeconfig" -v \
+	(exec nsenter --net="/run/netns/n$k" "$BIN/cni-c-node" $(agent_args "$k") --kubeconfig "$S/kubeconfig" -v) \
 		>>"$S/$(name "$k")/agent.log" 2>&1 &
 	AGENT[$k]=$!
 	JOBS+=($!)
@@ -450,14 +452,16 @@ check "node $C's new IPv6 pod CIDR is routed everywhere" route_everywhere presen
 
 # an agent is killed and restarted: no route of its node is deleted meanwhile
 K=5
-in_ns "n$K" ip monitor route >"$S/monitor.log" 2>&1 &
+(exec nsenter --net="/run/netns/n$K" ip monitor route) >"$S/monitor.log" 2>&1 &
 MON=$!
 JOBS+=("$MON")
 sleep 0.2
 before_kill=$(routes $K 4; routes $K 6)
 kill -KILL "${AGENT[$K]}"
 wait "${AGENT[$K]}" 2>/dev/null
-check "agent $K killed (SIGKILL): its routes stay" test "$before_kill" == "$(routes $K 4; routes $K 6)"
+no_agent() { ! pgrep -f -- "cni-c-node --node $(name "$1") " >/dev/null; } # k: its agent is gone
+killed_kept() { no_agent "$K" && test "$before_kill" == "$(routes $K 4; routes $K 6)"; }
+check "agent $K killed (SIGKILL): it is gone, its routes stay" killed_kept
 start_agent $K
 check "agent $K restarted: it lists and reconciles with 0 kernel writes" agents_synced 2 $K
 sleep 0.3
@@ -500,7 +504,8 @@ check "and still reach the internet masqueraded" probe_internet
 # --cleanup removes what the agent owns, nothing else
 kill "${AGENT[1]}"
 wait "${AGENT[1]}" 2>/dev/null
-check "agent 1 stopped with SIGTERM: its routes stay" test -n "$(routes 1 4)"
+stopped_kept() { no_agent 1 && test -n "$(routes 1 4)"; }
+check "agent 1 stopped with SIGTERM: it is gone, its routes stay" stopped_kept
 check "--cleanup on node 1" in_ns n1 "$BIN/cni-c-node" --cleanup
 cleaned() {
 	[[ -z $(routes 1 4) && -z $(routes 1 6) ]] || { echo "routes left"; return 1; }
