@@ -144,6 +144,7 @@ int ops_del(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(store_closep) struct store *st = NULL;
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	int r;
 
 	r = load(a, &c, err);
@@ -155,8 +156,8 @@ int ops_del(const struct cni_args *a, struct cni_error *err)
 	/* Nothing held is success: DEL must be idempotent. */
 	r = store_release_by_id(st, a->container_id, a->ifname);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "failed to release the IPs of %s (%s)",
-				      a->container_id, a->ifname);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "failed to release the IPs of %s (%s): %s", a->container_id,
+				a->ifname, store_strerror(st, r, why));
 	return 0;
 }
 
@@ -164,6 +165,7 @@ int ops_check(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(store_closep) struct store *st = NULL;
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	int r;
 
 	r = load(a, &c, err);
@@ -174,8 +176,8 @@ int ops_check(const struct cni_args *a, struct cni_error *err)
 		return r;
 	r = store_find_by_id(st, a->container_id, a->ifname);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "cannot read the data directory %s/%s",
-				      c.data_dir, a->name);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "cannot read the data directory %s/%s: %s", c.data_dir,
+				a->name, store_strerror(st, r, why));
 	if (r == 0)
 		return cni_fail(err, CNI_ERR_INTERNAL, -EINVAL,
 				"host-local: Failed to find address added by container %s", a->container_id);
@@ -187,6 +189,7 @@ int ops_gc(const struct cni_args *a, struct cni_error *err)
 	_cleanup_free_ struct store_attachment *valid = NULL;
 	_cleanup_(store_closep) struct store *st = NULL;
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	size_t n = 0;
 	int r;
 
@@ -201,9 +204,8 @@ int ops_gc(const struct cni_args *a, struct cni_error *err)
 		return r;
 	r = store_gc(st, valid, n);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r,
-				      "GC: cannot release every stale reservation in %s/%s", c.data_dir,
-				      a->name);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "GC: cannot release every stale reservation in %s/%s: %s",
+				c.data_dir, a->name, store_strerror(st, r, why));
 	return 0;
 }
 

@@ -77,6 +77,8 @@ struct store {
 	size_t n_files;
 	char boot[64];
 	struct store_stats stats;
+	char culprit[NAME_MAX + 1]; /* the file the last refusal was about */
+	int culprit_err;	    /* why: -ELOOP, -EBADFD, -EISDIR */
 };
 
 struct strv {
@@ -148,6 +150,30 @@ static int read_small(int dfd, const char *name, char *buf, size_t size, size_t 
 	if (r < 0)
 		return r == -EINVAL || r == -EISDIR ? -EBADFD : r;
 	return io_read(fd, buf, size, ret_len);
+}
+
+/* A file of ours that must be written in place is not a regular file: remember which one
+ * and why (store_strerror() says so), and fail with -ELOOP (a symbolic link), -EISDIR or
+ * -EBADFD (a FIFO, socket or device). Nothing was opened for real: a FIFO never blocks. */
+static int refuse(struct store *s, const char *name, int r)
+{
+	if (r == -EINVAL)
+		r = -EBADFD;
+	if (r != -ELOOP && r != -EBADFD && r != -EISDIR)
+		return r;
+	snprintf(s->culprit, sizeof(s->culprit), "%s", name);
+	s->culprit_err = r;
+	return r;
+}
+
+/* Open (creating it when missing) a file of ours to write in place: never through a
+ * symbolic link, never anything but a regular file. */
+static int open_for_write(struct store *s, int dfd, const char *name, int flags, int *ret)
+{
+	int r;
+
+	r = io_open_regular(dfd, name, flags | O_NOFOLLOW | O_CREAT, 0600, ret);
+	return r < 0 ? refuse(s, name, r) : 0;
 }
 
 /* The content a reservation of (id, ifname) has once trimmed; ifname NULL: legacy "id". */
@@ -552,9 +578,9 @@ static int entry_write_file(struct store *s, const char *ename, const char *cons
 		buf[off + l] = '\n';
 		off += l + 1;
 	}
-	fd = openat(s->idx_fd, ename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	r = open_for_write(s, s->idx_fd, ename, O_WRONLY | O_TRUNC, &fd);
+	if (r < 0)
+		return r;
 	r = io_write_all(fd, buf, len);
 	s->dirty = true;
 	return r;
@@ -581,11 +607,11 @@ static int entry_append(struct store *s, const char *ename, const char *name)
 	_cleanup_close_ int fd = -EBADF;
 	char line[sizeof(IDX_HEADER) + NAME_MAX + 2];
 	struct stat st;
-	int n;
+	int n, r;
 
-	fd = openat(s->idx_fd, ename, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	r = open_for_write(s, s->idx_fd, ename, O_WRONLY | O_APPEND, &fd);
+	if (r < 0)
+		return r;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	n = snprintf(line, sizeof(line), "%s%s\n", st.st_size == 0 ? IDX_HEADER : "", name);
@@ -798,9 +824,9 @@ static int index_rebuild(struct store *s)
 	r = index_sync(s);
 	if (r < 0)
 		return r;
-	boot = openat(s->idx_fd, s->boot, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (boot < 0)
-		return -errno;
+	r = open_for_write(s, s->idx_fd, s->boot, O_WRONLY, &boot);
+	if (r < 0)
+		return r;
 	s->dirty = true;
 	s->stats.rebuilds++;
 	return 0;
@@ -958,7 +984,10 @@ static int create_via_temp(int dfd, const char *name, const char *data, size_t l
 	int r;
 
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* A leftover of a crash (or whatever else is planted there) is removed, and the temp
+	 * file is always a new one: an existing inode is never opened, let alone written. */
+	(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	r = fchmod(fd, 0600) < 0 ? -errno : io_write_all(fd, data, len);
@@ -1001,17 +1030,17 @@ static int write_last(struct store *s, unsigned range_id, const char *ip)
 {
 	_cleanup_close_ int fd = -EBADF;
 	char name[sizeof(LAST_PREFIX) + 12];
-
 	size_t len = strlen(ip);
 	ssize_t n;
+	int r;
 
 	snprintf(name, sizeof(name), LAST_PREFIX "%u", range_id);
 	/* Overwrite, then cut: O_TRUNC would make ext4 flush the file at close (auto_da_alloc),
 	 * a third of an ADD. A crash in between leaves at worst another IP in it, which only
 	 * moves where the next round starts. */
-	fd = openat(s->dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	r = open_for_write(s, s->dfd, name, O_WRONLY, &fd);
+	if (r < 0)
+		return r;
 	do
 		n = pwrite(fd, ip, len, 0);
 	while (n < 0 && errno == EINTR);
@@ -1304,6 +1333,30 @@ int store_gc(struct store *s, const struct store_attachment *valid, size_t n_val
 	if (s->mode == IDX_OFF)
 		index_invalidate(s);
 	return first < 0 ? first : released;
+}
+
+const char *store_strerror(const struct store *s, int r, char buf[static STORE_ERRLEN])
+{
+	const char *what;
+
+	if (!s || !s->culprit[0] || r != s->culprit_err) {
+		snprintf(buf, STORE_ERRLEN, "%s", strerror(r < 0 ? -r : EIO));
+		return buf;
+	}
+	switch (r) {
+	case -ELOOP:
+		what = "a symbolic link";
+		break;
+	case -EISDIR:
+		what = "a directory";
+		break;
+	default:
+		what = "a FIFO, socket or device";
+		break;
+	}
+	snprintf(buf, STORE_ERRLEN, "%s in the store is %s, not a regular file: refusing to use it", s->culprit,
+		 what);
+	return buf;
 }
 
 const struct store_stats *store_stats(const struct store *s)

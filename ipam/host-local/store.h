@@ -59,6 +59,12 @@ int store_last_reserved(struct store *s, unsigned range_id, struct ipnet_addr *r
 int store_gc(struct store *s, const struct store_attachment *valid, size_t n_valid);
 const struct store_stats *store_stats(const struct store *s);
 
+#define STORE_ERRLEN 400
+/* Text for a failure r of the last call on s: when a file of the store was refused (a
+ * symbolic link, FIFO, device... where a regular file of ours belongs), which one and why;
+ * else strerror(-r). s may be NULL. */
+const char *store_strerror(const struct store *s, int r, char buf[static STORE_ERRLEN]);
+
 /* Can ADD work here? Creates the directory and checks that files can be created in it. */
 int store_probe(const char *data_dir, const char *network);
 

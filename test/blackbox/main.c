@@ -18,7 +18,7 @@
 
 #include "testns.h"
 
-#define HOST_SUITES(X) X(errors) X(loopback) X(hostlocal) X(bridge)
+#define HOST_SUITES(X) X(errors) X(loopback) X(hostlocal) X(bridge) X(hostile)
 #define VM_SUITES(X) X(ipvlan) X(vlan)
 
 #define DECLARE(name) extern Suite *name##_suite(void) __attribute__((weak));
