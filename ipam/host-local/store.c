@@ -28,6 +28,16 @@
  * whose content cannot name an entry (long or odd ids) are not indexed: lookups for such
  * ids always walk. Only changes by someone holding the lock (as the Go plugin does) or
  * made while no one holds it are detected; rewriting a file's content in place is not.
+ *
+ * Hostile contents. dataDir is the administrator's path (cleaned lexically like Go's
+ * filepath.Join, so both plugins use one directory; symbolic links in it are followed as
+ * the reference does). Everything below it is untrusted: <network> must be a directory
+ * owned by root or us (a symbolic link there would take every write elsewhere), every
+ * file is opened relative to its fd by a single validated name with O_NOFOLLOW, through
+ * O_PATH first (a FIFO or device is never opened for real, so nothing blocks), and a file
+ * written in place (lock, last_reserved_ip.<n>, index entries) must be a regular file of
+ * ours with no other hard link. A symbolic link, FIFO or directory under a reservation's
+ * name is just a taken address; an index entry without our header is not trusted.
  */
 #include "store.h"
 
@@ -35,6 +45,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -152,14 +163,47 @@ static int read_small(int dfd, const char *name, char *buf, size_t size, size_t 
 	return io_read(fd, buf, size, ret_len);
 }
 
-/* A file of ours that must be written in place is not a regular file: remember which one
- * and why (store_strerror() says so), and fail with -ELOOP (a symbolic link), -EISDIR or
- * -EBADFD (a FIFO, socket or device). Nothing was opened for real: a FIFO never blocks. */
+/* What is wrong with a file refused with r (see refuse()). */
+static const char *file_problem(int r)
+{
+	switch (r) {
+	case -ELOOP:
+		return "a symbolic link, not a regular file";
+	case -EISDIR:
+		return "a directory, not a regular file";
+	case -EMLINK:
+		return "a file with other hard links (writing it would change them too)";
+	case -EPERM:
+		return "owned by another user";
+	case -EBADFD:
+		return "a FIFO, socket or device, not a regular file";
+	default:
+		return strerror(r < 0 ? -r : EIO);
+	}
+}
+
+/* Read a file of ours (never through a link of any kind) of at most size-1 bytes. */
+static int read_own(int dfd, const char *name, char *buf, size_t size, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = io_open_own(dfd, name, O_RDONLY, 0, &fd);
+	if (r < 0)
+		return r == -EINVAL || r == -EISDIR ? -EBADFD : r;
+	return io_read(fd, buf, size, ret_len);
+}
+
+/* A file of ours that must be written in place is not a plain regular file of ours:
+ * remember which one and why (store_strerror() says so), and fail with -ELOOP (a symbolic
+ * link), -EISDIR, -EBADFD (a FIFO, socket or device), -EMLINK (it has other names: writing
+ * it would change a file elsewhere) or -EPERM (someone else's). Nothing was opened for
+ * real: a FIFO never blocks. */
 static int refuse(struct store *s, const char *name, int r)
 {
 	if (r == -EINVAL)
 		r = -EBADFD;
-	if (r != -ELOOP && r != -EBADFD && r != -EISDIR)
+	if (r != -ELOOP && r != -EBADFD && r != -EISDIR && r != -EMLINK && r != -EPERM)
 		return r;
 	snprintf(s->culprit, sizeof(s->culprit), "%s", name);
 	s->culprit_err = r;
@@ -167,12 +211,12 @@ static int refuse(struct store *s, const char *name, int r)
 }
 
 /* Open (creating it when missing) a file of ours to write in place: never through a
- * symbolic link, never anything but a regular file. */
+ * symbolic link or another hard link, never anything but a regular file. */
 static int open_for_write(struct store *s, int dfd, const char *name, int flags, int *ret)
 {
 	int r;
 
-	r = io_open_regular(dfd, name, flags | O_NOFOLLOW | O_CREAT, 0600, ret);
+	r = io_open_own(dfd, name, flags | O_CREAT, 0600, ret);
 	return r < 0 ? refuse(s, name, r) : 0;
 }
 
@@ -298,6 +342,48 @@ restore:
 
 /* ---- the directory ---- */
 
+/* Go's filepath.Clean: the reference joins dataDir and the network name with
+ * filepath.Join, which cleans lexically ("a/b/../c" is "a/c" even when b is a symbolic
+ * link); the same config must name the same directory for both. out has room for
+ * strlen(in) + 2 bytes. */
+static void path_clean(const char *in, char *out)
+{
+	bool rooted = in[0] == '/';
+	size_t r = rooted, w = rooted, n = strlen(in), dotdot = rooted;
+
+	if (rooted)
+		out[0] = '/';
+	while (r < n) {
+		if (in[r] == '/') {
+			r++;
+		} else if (in[r] == '.' && (r + 1 == n || in[r + 1] == '/')) {
+			r++;
+		} else if (in[r] == '.' && in[r + 1] == '.' && (r + 2 == n || in[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				/* drop the last element */
+				for (w--; w > dotdot && out[w] != '/'; w--)
+					;
+			} else if (!rooted) {
+				/* a relative path keeps its leading ".." */
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			for (; r < n && in[r] != '/'; r++)
+				out[w++] = in[r];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+}
+
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
@@ -319,52 +405,96 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int open_dir(const char *data_dir, const char *network, int *ret)
+static void why_fmt(char *why, const char *fmt, ...) _printf_(2, 3);
+static void why_fmt(char *why, const char *fmt, ...)
 {
-	char path[PATH_MAX];
-	int n, r, fd;
+	va_list ap;
 
-	if (!network || !*network || strchr(network, '/') || strcmp(network, ".") == 0 ||
-	    strcmp(network, "..") == 0)
+	if (!why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, STORE_ERRLEN, fmt, ap);
+	va_end(ap);
+}
+
+/* dataDir is the administrator's: it is created like the reference's MkdirAll and may go
+ * through symbolic links. The network's directory in it is ours, and everything happens
+ * relative to it: it must be a real directory (a symbolic link there would take every
+ * write elsewhere), owned by us or root. */
+static int open_dir(const char *data_dir, const char *network, int *ret, char *why)
+{
+	_cleanup_close_ int top = -EBADF, fd = -EBADF;
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (!network || !*network || strchr(network, '/') || network[0] == '.' || strlen(network) > NAME_MAX)
 		return -EINVAL;
-	n = snprintf(path, sizeof(path), "%s/%s", data_dir && *data_dir ? data_dir : STORE_DEFAULT_DIR,
-		     network);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (!data_dir || !*data_dir)
+		data_dir = STORE_DEFAULT_DIR;
+	if (strlen(data_dir) + 2 > sizeof(path))
 		return -ENAMETOOLONG;
+	path_clean(data_dir, path);
 	r = mkdir_p(path, 0755);
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	/* O_DIRECTORY: anything but a directory fails before it is opened (never blocks). */
+	top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
 		return -errno;
-	*ret = fd;
+	if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(top, network, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (fstatat(top, network, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			why_fmt(why, "it is a symbolic link: refusing to follow it out of the data directory");
+			return -ELOOP;
+		}
+		if (r == -ENOTDIR)
+			why_fmt(why, "it is not a directory");
+		return r;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		why_fmt(why, "it belongs to uid %u, neither root nor this plugin's user: refusing to use it",
+			(unsigned)st.st_uid);
+		return -EPERM;
+	}
+	*ret = TAKE_FD(fd);
 	return 0;
 }
 
 /* The network's directory and its lock file (created as go-filemutex does: 0750). */
-static int open_dir_and_lock(const char *data_dir, const char *network, int *ret_dfd, int *ret_lock_fd)
+static int open_dir_and_lock(const char *data_dir, const char *network, int *ret_dfd, int *ret_lock_fd,
+			     char *why)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	int r, fd;
 
-	r = open_dir(data_dir, network, &dfd);
+	r = open_dir(data_dir, network, &dfd, why);
 	if (r < 0)
 		return r;
-	r = io_open_regular(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_NOFOLLOW, 0750, &fd);
-	if (r < 0)
+	r = io_open_own(dfd, LOCK_NAME, O_RDONLY | O_CREAT, 0750, &fd);
+	if (r < 0) {
+		why_fmt(why, "its lock file is %s: refusing to use it", file_problem(r == -EINVAL ? -EBADFD : r));
 		return r;
+	}
 	*ret_dfd = TAKE_FD(dfd);
 	*ret_lock_fd = fd;
 	return 0;
 }
 
-int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret)
+int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret, char *why)
 {
 	_cleanup_close_ int dfd = -EBADF, lock_fd = -EBADF;
 	struct store *s;
 	int r;
 
-	r = open_dir_and_lock(data_dir, network, &dfd, &lock_fd);
+	if (why)
+		why[0] = '\0';
+	r = open_dir_and_lock(data_dir, network, &dfd, &lock_fd, why);
 	if (r < 0)
 		return r;
 	r = lock_wait(lock_fd, timeout_ms);
@@ -629,13 +759,16 @@ static int entry_read(struct store *s, const char *ename, struct strv *ret)
 
 	if (!buf)
 		return -ENOMEM;
-	r = read_small(s->idx_fd, ename, buf, ENTRY_MAX, &len);
+	r = read_own(s->idx_fd, ename, buf, ENTRY_MAX, &len);
 	if (r == -ENOENT) {
 		*ret = l;
 		return 0;
 	}
 	if (r < 0)
 		return r;
+	/* Every entry we write starts with the header: anything else is not ours. */
+	if (strncmp(buf, IDX_HEADER, strlen(IDX_HEADER)) != 0)
+		return -EBADMSG;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || !is_candidate_name(line) || strv_has(&l, line))
 			continue;
@@ -1337,25 +1470,11 @@ int store_gc(struct store *s, const struct store_attachment *valid, size_t n_val
 
 const char *store_strerror(const struct store *s, int r, char buf[static STORE_ERRLEN])
 {
-	const char *what;
-
 	if (!s || !s->culprit[0] || r != s->culprit_err) {
 		snprintf(buf, STORE_ERRLEN, "%s", strerror(r < 0 ? -r : EIO));
 		return buf;
 	}
-	switch (r) {
-	case -ELOOP:
-		what = "a symbolic link";
-		break;
-	case -EISDIR:
-		what = "a directory";
-		break;
-	default:
-		what = "a FIFO, socket or device";
-		break;
-	}
-	snprintf(buf, STORE_ERRLEN, "%s in the store is %s, not a regular file: refusing to use it", s->culprit,
-		 what);
+	snprintf(buf, STORE_ERRLEN, "%s in the store is %s: refusing to use it", s->culprit, file_problem(r));
 	return buf;
 }
 
@@ -1378,12 +1497,14 @@ void store_close(struct store *s)
 	free(s);
 }
 
-int store_probe(const char *data_dir, const char *network)
+int store_probe(const char *data_dir, const char *network, char *why)
 {
 	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
 	int r;
 
-	r = open_dir_and_lock(data_dir, network, &dfd, &fd);
+	if (why)
+		why[0] = '\0';
+	r = open_dir_and_lock(data_dir, network, &dfd, &fd, why);
 	if (r < 0)
 		return r;
 	(void)close(TAKE_FD(fd));

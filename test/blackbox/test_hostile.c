@@ -114,8 +114,6 @@ START_TEST(last_reserved_planted)
 	struct world w;
 	char p[PATH_MAX];
 
-	if (k == TESTFS_HARDLINK_OUT)
-		return; /* hard links: see the next commit */
 	world_init(&w, "1.0.0", R24);
 	ck_assert_int_eq(mkdir(w.store, 0755), 0);
 	spath(p, &w, "last_reserved_ip.0");
@@ -168,8 +166,6 @@ START_TEST(index_planted)
 	struct world w;
 	FILE *f;
 
-	if (k == TESTFS_HARDLINK_OUT || (_i >= _TESTFS_MAX && (k == TESTFS_REGULAR || k == TESTFS_UNREADABLE)))
-		return; /* hard links: see the next commit */
 	world_init(&w, "1.0.0", R46);
 	/* A trusted index; ctr-idx holds an IPv4 and an IPv6 address. */
 	hl_ok("ADD", "ctr-other", &w);
@@ -204,6 +200,282 @@ START_TEST(index_planted)
 }
 END_TEST
 
+/* ---- the network's directory and its lock ---- */
+
+static void hl_status(const struct world *w, struct plugin_run *r)
+{
+	char conf[sizeof(w->conf)];
+
+	xfmt(conf, sizeof(conf), "%s", w->conf);
+	memcpy(strstr(conf, "1.0.0"), "1.1.0", 5);
+	hl("STATUS", NULL, conf, r);
+}
+
+/* <dataDir>/<network> is ours: anything but a real directory there is refused by every
+ * command, naming the problem, and nothing is written through it. */
+START_TEST(store_dir_planted)
+{
+	static const char *const cmds[] = {"ADD", "CHECK", "DEL"};
+	enum testfs_kind k = (enum testfs_kind)_i;
+	_cleanup_run_ struct plugin_run st = {0};
+	const char *why;
+	struct world w;
+
+	world_init(&w, "1.0.0", R24);
+	testfs_plant(w.store, k, w.vdir, true);
+	why = is_symlink_kind(k) ? "is a symbolic link" : "not a directory";
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		_cleanup_run_ struct plugin_run r = {0};
+
+		hl(cmds[c], "ctr-dir", w.conf, &r);
+		if (k == TESTFS_DIR) {
+			if (c != 1)
+				assert_run_ok(&r);
+			continue;
+		}
+		assert_cni_error(&r, 999, "cannot open the data directory");
+		assert_cni_error(&r, 999, why);
+	}
+	hl_status(&w, &st);
+	if (k == TESTFS_DIR)
+		assert_run_ok(&st);
+	else
+		assert_cni_error(&st, 50, why);
+	assert_victim_intact(w.vdir);
+}
+END_TEST
+
+START_TEST(store_dir_foreign_owner)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	struct world w;
+
+	world_init(&w, "1.0.0", R24);
+	ck_assert_int_eq(mkdir(w.store, 0755), 0);
+	ck_assert_int_eq(chown(w.store, 65534, 65534), 0);
+	hl("ADD", "ctr-owner", w.conf, &r);
+	assert_cni_error(&r, 999, "belongs to uid 65534");
+	assert_reservations(&w, "");
+	ck_assert_int_ne(access(w.store, F_OK), -1);
+	{
+		char lock[PATH_MAX];
+
+		spath(lock, &w, "lock");
+		ck_assert_msg(access(lock, F_OK) != 0, "a lock file was created in someone else's directory");
+	}
+}
+END_TEST
+
+START_TEST(lock_planted)
+{
+	enum testfs_kind k = (enum testfs_kind)_i;
+	_cleanup_run_ struct plugin_run add = {0}, del = {0};
+	struct world w;
+	char p[PATH_MAX];
+
+	world_init(&w, "1.0.0", R24);
+	ck_assert_int_eq(mkdir(w.store, 0755), 0);
+	spath(p, &w, "lock");
+	testfs_plant(p, k, w.vdir, false);
+	hl("ADD", "ctr-lock", w.conf, &add);
+	hl("DEL", "ctr-lock", w.conf, &del);
+	if (k == TESTFS_REGULAR || k == TESTFS_UNREADABLE) {
+		assert_run_ok(&add);
+		assert_run_ok(&del);
+	} else {
+		const char *why = is_symlink_kind(k)	    ? "symbolic link"
+				  : k == TESTFS_HARDLINK_OUT ? "other hard links"
+				  : k == TESTFS_DIR	    ? "a directory"
+							    : "a FIFO, socket or device";
+
+		assert_cni_error(&add, 999, "lock file is");
+		assert_cni_error(&add, 999, why);
+		assert_cni_error(&del, 999, why);
+	}
+	assert_reservations(&w, "");
+	assert_victim_intact(w.vdir);
+}
+END_TEST
+
+/* A file planted under a reservation's name: that address is taken (never written or
+ * followed), the next one is handed out; DEL and GC leave the planted object alone
+ * unless it is an empty regular file (a crash leftover, reclaimed). */
+START_TEST(reservation_planted)
+{
+	enum testfs_kind k = (enum testfs_kind)_i;
+	_cleanup_run_ struct plugin_run add = {0}, gc = {0};
+	bool reclaimed = k == TESTFS_REGULAR || k == TESTFS_UNREADABLE;
+	char p[PATH_MAX], conf[sizeof(((struct world *)0)->conf) + 64];
+	struct world w;
+	struct stat st;
+
+	world_init(&w, "1.1.0", R24);
+	ck_assert_int_eq(mkdir(w.store, 0755), 0);
+	spath(p, &w, "10.7.0.2");
+	testfs_plant(p, k, w.vdir, false);
+	hl("ADD", "ctr-res", w.conf, &add);
+	assert_run_ok(&add);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(add.json, "ips"), 0),
+							 "address")),
+			 reclaimed ? "10.7.0.2/24" : "10.7.0.3/24");
+	hl_ok("DEL", "ctr-res", &w);
+	xfmt(conf, sizeof(conf), "%.*s,\"cni.dev/valid-attachments\":[]}", (int)strlen(w.conf) - 1, w.conf);
+	hl("GC", NULL, conf, &gc);
+	assert_run_ok(&gc);
+	/* The planted object is still there (or, hard link and regular files, gone by GC:
+	 * only the name goes, the victim keeps its content). */
+	if (!reclaimed && k != TESTFS_HARDLINK_OUT)
+		ck_assert_msg(lstat(p, &st) == 0, "the planted %s was removed", testfs_kind_name(k));
+	assert_victim_intact(w.vdir);
+}
+END_TEST
+
+/* ---- dataDir: the administrator's path (symbolic links in it are followed, as the
+ * reference does), which must lead to a directory ---- */
+
+enum { DD_TOO_LONG = _TESTFS_MAX, _DD_MAX };
+
+START_TEST(data_dir_planted)
+{
+	enum testfs_kind k = (enum testfs_kind)_i;
+	_cleanup_run_ struct plugin_run add = {0}, del = {0}, st = {0};
+	char dd[PATH_MAX + 8];
+	struct world w;
+	bool works = k == TESTFS_DIR || k == TESTFS_SYMLINK_OUT;
+
+	world_init(&w, "1.0.0", R24);
+	if (_i == DD_TOO_LONG) {
+		testfs_too_long(dd, sizeof(dd));
+	} else {
+		xfmt(dd, sizeof(dd), "%s/dd", w.dir);
+		testfs_plant(dd, k, w.vdir, true);
+	}
+	xfmt(w.conf, sizeof(w.conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"" NET "\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\"," R24 "}}",
+	     dd);
+	hl("ADD", "ctr-dd", w.conf, &add);
+	hl("DEL", "ctr-dd", w.conf, &del);
+	hl_status(&w, &st);
+	if (works) {
+		/* A symbolic link to a directory is the administrator's choice: followed. */
+		assert_run_ok(&add);
+		assert_run_ok(&del);
+		assert_run_ok(&st);
+		return;
+	}
+	assert_cni_error(&add, 999, "cannot open the data directory");
+	assert_cni_error(&del, 999, "cannot open the data directory");
+	assert_cni_error(&st, 50, "is not usable");
+	assert_victim_intact(w.vdir);
+}
+END_TEST
+
+/* "a/b/../c" is "a/c" for the reference (filepath.Join cleans lexically), even when b is a
+ * symbolic link that the kernel would follow first: ours uses the same directory, so the
+ * two never hand out the same address twice. */
+START_TEST(data_dir_dotdot_like_go)
+{
+	_cleanup_run_ struct plugin_run a = {0}, b = {0};
+	char link[PATH_MAX], elsewhere[PATH_MAX], dd[PATH_MAX + 32], want[PATH_MAX + 32];
+	struct world w;
+
+	if (access("/usr/lib/cni/host-local", X_OK) != 0)
+		return; /* the reference plugin is not installed */
+	world_init(&w, "1.0.0", R24);
+	xfmt(elsewhere, sizeof(elsewhere), "%s/elsewhere", w.dir);
+	ck_assert_int_eq(mkdir(elsewhere, 0755), 0);
+	xfmt(dd, sizeof(dd), "%s/elsewhere/x", w.dir);
+	ck_assert_int_eq(mkdir(dd, 0755), 0);
+	xfmt(link, sizeof(link), "%s/link", w.dir);
+	ck_assert_int_eq(symlink(dd, link), 0);
+	/* Lexically <dir>/data; through the kernel <dir>/elsewhere/data. */
+	xfmt(dd, sizeof(dd), "%s/link/../data", w.dir);
+	xfmt(w.conf, sizeof(w.conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"" NET "\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\"," R24 "}}",
+	     dd);
+	ck_assert_int_eq(plugin_exec("/usr/lib/cni/host-local", "ADD", NO_NS, "eth0", "ctr-go", w.conf, NULL, &a), 0);
+	assert_run_ok(&a);
+	hl("ADD", "ctr-ours", w.conf, &b);
+	assert_run_ok(&b);
+	xfmt(want, sizeof(want), "%s/data/" NET, w.dir);
+	xfmt(w.store, sizeof(w.store), "%s", want);
+	assert_reservations(&w, "10.7.0.2 10.7.0.3");
+	xfmt(dd, sizeof(dd), "%s/elsewhere/data", w.dir);
+	ck_assert_msg(access(dd, F_OK) != 0, "%s was created: the kernel's reading of the path, not Go's", dd);
+	hl_ok("DEL", "ctr-ours", &w);
+	hl_ok("DEL", "ctr-go", &w);
+	assert_reservations(&w, "");
+}
+END_TEST
+
+/* ---- resolvConf: a path to read, never to block on ---- */
+
+enum { RC_TOO_LONG = _TESTFS_MAX, _RC_MAX };
+
+START_TEST(resolv_conf_planted)
+{
+	enum testfs_kind k = (enum testfs_kind)_i;
+	_cleanup_run_ struct plugin_run r = {0};
+	char rc[PATH_MAX + 8];
+	struct world w;
+
+	world_init(&w, "1.0.0", R24);
+	if (_i == RC_TOO_LONG) {
+		testfs_too_long(rc, sizeof(rc));
+	} else {
+		xfmt(rc, sizeof(rc), "%s/resolv.conf", w.dir);
+		testfs_plant(rc, k, w.vdir, false);
+	}
+	xfmt(w.conf, sizeof(w.conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"" NET "\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\",\"resolvConf\":\"%s\"," R24 "}}",
+	     w.dir, rc);
+	hl("ADD", "ctr-rc", w.conf, &r);
+	switch (_i) {
+	case TESTFS_REGULAR:
+	case TESTFS_UNREADABLE:
+	case TESTFS_SYMLINK_OUT:
+	case TESTFS_HARDLINK_OUT:
+		assert_run_ok(&r); /* a file to read (root reads mode 0) */
+		hl_ok("DEL", "ctr-rc", &w);
+		break;
+	case TESTFS_DIR:
+	case TESTFS_FIFO:
+	case TESTFS_SOCKET:
+	case TESTFS_CHARDEV:
+	case TESTFS_BLOCKDEV:
+		assert_cni_error(&r, 7, "is not a regular file");
+		break;
+	default:
+		assert_cni_error(&r, 7, "cannot read");
+	}
+	assert_reservations(&w, "");
+	assert_victim_intact(w.vdir);
+}
+END_TEST
+
+/* The network name names a directory: one longer than NAME_MAX is a config error. */
+START_TEST(network_name_too_long)
+{
+	static const char *const cmds[] = {"ADD", "DEL"};
+	_cleanup_run_ struct plugin_run r = {0};
+	char name[300], conf[PATH_MAX + 800];
+	struct world w;
+
+	world_init(&w, "1.0.0", R24);
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	xfmt(conf, sizeof(conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\"," R24 "}}",
+	     name, w.dir);
+	hl(cmds[_i], "ctr-name", conf, &r);
+	assert_cni_error(&r, 7, "\"name\" is longer than 255");
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
 	Suite *s;
@@ -217,6 +489,18 @@ Suite *hostile_suite(void)
 	testns_tcase(tc, 60);
 	tcase_add_loop_test(tc, last_reserved_planted, 0, _TESTFS_MAX);
 	tcase_add_loop_test(tc, index_planted, 0, 2 * _TESTFS_MAX);
+	tcase_add_loop_test(tc, store_dir_planted, 0, _TESTFS_MAX);
+	tcase_add_test(tc, store_dir_foreign_owner);
+	tcase_add_loop_test(tc, lock_planted, 0, _TESTFS_MAX);
+	tcase_add_loop_test(tc, reservation_planted, 0, _TESTFS_MAX);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("paths");
+	testns_tcase(tc, 60);
+	tcase_add_loop_test(tc, data_dir_planted, 0, _DD_MAX);
+	tcase_add_test(tc, data_dir_dotdot_like_go);
+	tcase_add_loop_test(tc, resolv_conf_planted, 0, _RC_MAX);
+	tcase_add_loop_test(tc, network_name_too_long, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
