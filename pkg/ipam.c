@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,79 @@ static int spawn(const char *path, char **env, int in_fd, int out_fd, pid_t *ret
 	return -r;
 }
 
+/* Feed stdin and drain stdout at the same time: a delegate may answer (or fail) before it
+ * has read all of a large config, and would block on a full stdout pipe while we block
+ * on a full stdin pipe. Output beyond max kills the delegate (we would never read the
+ * rest, and it would block forever): -EFBIG. */
+static int exchange(int in_fd, int out_r, const char *in, size_t in_len, size_t max, pid_t pid, char **ret,
+		    size_t *ret_len)
+{
+	_cleanup_close_ int in_w = in_fd;
+	_cleanup_free_ char *buf = NULL;
+	size_t off = 0, len = 0, cap = 0;
+	struct pollfd p[2] = {{.fd = in_w, .events = POLLOUT}, {.fd = out_r, .events = POLLIN}};
+
+	if (in_len == 0)
+		p[0].fd = -1; /* poll() ignores negative fds */
+	if (fcntl(in_w, F_SETFL, O_NONBLOCK) < 0)
+		return negerrno();
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return negerrno();
+		}
+		if (p[0].fd >= 0 && p[0].revents) {
+			ssize_t n = write(in_w, in + off, in_len - off);
+
+			/* A delegate that stops reading is judged by its exit status, not by EPIPE. */
+			if (n > 0)
+				off += (size_t)n;
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == in_len)
+				p[0].fd = -1;
+		}
+		if (p[0].fd < 0 && in_w >= 0) {
+			closep(&in_w); /* EOF for the delegate */
+			in_w = -EBADF;
+		}
+		if (p[1].revents) {
+			ssize_t n;
+
+			if (cap - len < 2) {
+				size_t ncap = cap ? cap * 2 : 8192;
+				char *g;
+
+				if (cap >= max + 2)
+					goto too_big;
+				g = realloc(buf, ncap < max + 2 ? ncap : max + 2);
+				if (!g)
+					return -ENOMEM;
+				buf = g;
+				cap = ncap < max + 2 ? ncap : max + 2;
+			}
+			n = read(out_r, buf + len, cap - len - 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return negerrno();
+			if (n == 0)
+				break;
+			len += (size_t)n;
+			if (len > max)
+				goto too_big;
+		}
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+too_big:
+	(void)kill(pid, SIGKILL);
+	return -EFBIG;
+}
+
 /* Runs the delegate; *ret_out holds its stdout, *ret_status its wait status. */
 static int run_delegate(const struct cni_args *a, const char *path, const char *command, char **ret_out,
 			size_t *ret_len, int *ret_status, struct cni_error *err)
@@ -127,7 +201,7 @@ static int run_delegate(const struct cni_args *a, const char *path, const char *
 	_cleanup_free_ char **env = NULL;
 	char slot[32];
 	int p[2], r, status;
-	pid_t pid;
+	pid_t pid = -1;
 
 	env = delegate_env(command, slot);
 	if (!env)
@@ -147,16 +221,17 @@ static int run_delegate(const struct cni_args *a, const char *path, const char *
 	in_r = -EBADF;
 	closep(&out_w);
 	out_w = -EBADF;
-	/* A delegate that stops reading early is judged by its exit status, not by EPIPE. */
-	(void)io_write_all(in_w, a->stdin_data, a->stdin_len);
-	closep(&in_w);
-	in_w = -EBADF;
-	r = io_read_alloc(out_r, DELEGATE_OUT_MAX, ret_out, ret_len);
+	r = exchange(TAKE_FD(in_w), out_r, a->stdin_data, a->stdin_len, DELEGATE_OUT_MAX, pid, ret_out, ret_len);
+	closep(&out_r);
+	out_r = -EBADF;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cni_fail_errno(err, CNI_ERR_INTERNAL, negerrno(), "waiting for %s", path);
+	if (r == -EFBIG)
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "%s wrote more than %u bytes on stdout: killed it", path,
+				DELEGATE_OUT_MAX);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "reading the output of %s", path);
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "talking to %s", path);
 	*ret_status = status;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testfs.h"
@@ -476,6 +477,99 @@ START_TEST(network_name_too_long)
 }
 END_TEST
 
+/* ---- the IPAM delegate: a plugin exec'd from CNI_PATH ---- */
+
+/* A bridge pod whose IPAM plugin is the shell script `body`, installed as
+ * <dir>/fake-ipam; CNI_PATH is <dir>:<the plugins>. */
+struct deleg {
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX];
+	char dir[PATH_MAX], cni_path[2 * PATH_MAX + 2], env_path[2 * PATH_MAX + 16];
+	char *conf;
+	const char *env[2];
+};
+
+static void deleg_init(struct deleg *d, const char *body, size_t pad)
+{
+	char script[PATH_MAX + 16], *padding;
+	FILE *f;
+
+	ck_assert_int_eq(testns_create(d->ns), 0);
+	testns_path(d->ns, d->nspath);
+	ck_assert_int_eq(testdir_create(d->dir), 0);
+	xfmt(script, sizeof(script), "%s/fake-ipam", d->dir);
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\ndir=%s\n%s\n", d->dir, body);
+	fclose(f);
+	ck_assert_int_eq(chmod(script, 0755), 0);
+	xfmt(d->cni_path, sizeof(d->cni_path), "%s:%s", d->dir, getenv("CNI_TEST_BIN"));
+	xfmt(d->env_path, sizeof(d->env_path), "CNI_PATH=%s", d->cni_path);
+	d->env[0] = d->env_path;
+	d->env[1] = NULL;
+	padding = calloc(pad + 1, 1);
+	ck_assert_ptr_nonnull(padding);
+	memset(padding, 'p', pad);
+	ck_assert(asprintf(&d->conf,
+			   "{\"cniVersion\":\"1.0.0\",\"name\":\"delegnet\",\"type\":\"bridge\",\"bridge\":\"hbr%d\","
+			   "\"pad\":\"%s\",\"ipam\":{\"type\":\"fake-ipam\"}}",
+			   (int)getpid() % 100000, padding) > 0);
+	free(padding);
+}
+
+/* After a failed ADD nothing is left: no veth in the pod, no port on the host. */
+static void assert_no_veth(const struct deleg *d)
+{
+	json_t *l = ipj(d->ns, "link show");
+	size_t i;
+	json_t *o;
+
+	ck_assert_ptr_nonnull(l);
+	json_array_foreach (l, i, o)
+		ck_assert_msg(strcmp(json_string_value(json_object_get(o, "ifname")), "lo") == 0,
+			      "%s left in the pod", json_string_value(json_object_get(o, "ifname")));
+	json_decref(l);
+	l = ipj(NULL, "link show type veth");
+	ck_assert_ptr_nonnull(l);
+	ck_assert_msg(json_array_size(l) == 0, "a veth is left on the host: %s", jdump(l));
+	json_decref(l);
+}
+
+/* A delegate that writes without end: killed after 1 MiB, a clear error, at once. */
+START_TEST(delegate_endless_output)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	struct deleg d;
+
+	deleg_init(&d, "exec /usr/bin/yes '{}'", 0);
+	ck_assert_int_eq(plugin_exec("bridge", "ADD", d.nspath, "eth0", "ctr-yes", d.conf, d.env, &r), 0);
+	ck_assert_msg(!r.timed_out, "bridge ADD hung on a delegate that writes forever");
+	assert_cni_error(&r, 999, "wrote more than 1048576 bytes");
+	assert_no_veth(&d);
+	free(d.conf);
+}
+END_TEST
+
+/* A delegate that answers (here: an error) before reading its stdin, with a config larger
+ * than a pipe holds and an answer larger than a pipe holds: each side waits for the other
+ * unless stdin and stdout are served at once. */
+START_TEST(delegate_answers_before_reading)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	struct deleg d;
+
+	deleg_init(&d,
+		   "/usr/bin/head -c 200000 /dev/zero | /usr/bin/tr '\\0' ' '\n"
+		   "printf '{\"code\":7,\"msg\":\"early answer\"}'\n"
+		   "cat >/dev/null\nexit 1",
+		   300000);
+	ck_assert_int_eq(plugin_exec("bridge", "ADD", d.nspath, "eth0", "ctr-early", d.conf, d.env, &r), 0);
+	ck_assert_msg(!r.timed_out, "bridge ADD and its delegate deadlocked on their pipes");
+	assert_cni_error(&r, 7, "early answer");
+	assert_no_veth(&d);
+	free(d.conf);
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
 	Suite *s;
@@ -502,5 +596,13 @@ Suite *hostile_suite(void)
 	tcase_add_loop_test(tc, resolv_conf_planted, 0, _RC_MAX);
 	tcase_add_loop_test(tc, network_name_too_long, 0, 2);
 	suite_add_tcase(s, tc);
+
+	if (plugin_available("bridge")) {
+		tc = tcase_create("delegate");
+		testns_tcase(tc, 60);
+		tcase_add_test(tc, delegate_endless_output);
+		tcase_add_test(tc, delegate_answers_before_reading);
+		suite_add_tcase(s, tc);
+	}
 	return s;
 }
