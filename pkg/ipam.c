@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,32 +92,66 @@ static char **delegate_env(const char *command, char *slot)
 	return env;
 }
 
+/* The child's side of spawn(): dies with its parent, gets the pipes as stdin and stdout
+ * and the default SIGPIPE back (ours is ignored), then execs. An exec error goes back
+ * through err_fd. Only async-signal-safe calls after fork(). */
+static _Noreturn void child(const char *path, char **env, pid_t parent, int in_fd, int out_fd, int err_fd)
+{
+	char *argv[] = {(char *)path, NULL};
+	sigset_t none;
+	int e;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127); /* the parent is already gone */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)signal(SIGPIPE, SIG_DFL);
+	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+		_exit(127);
+	execve(path, argv, env);
+	e = errno;
+	(void)!write(err_fd, &e, sizeof(e));
+	_exit(127);
+}
+
+/* fork + exec of the delegate with PR_SET_PDEATHSIG: when a runtime kills this plugin
+ * (a timeout), the delegate dies with it instead of running on and reserving an address
+ * after the DEL that the runtime sends next. A binary being replaced right now is busy
+ * for a moment (cni PR #763): ETXTBSY is retried. */
 static int spawn(const char *path, char **env, int in_fd, int out_fd, pid_t *ret_pid)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t def;
-	char *argv[] = {(char *)path, NULL};
-	int r;
+	pid_t parent = getpid();
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	/* A binary being replaced right now is busy for a moment (cni PR #763): retry. */
 	for (int tries = 0;; tries++) {
-		r = posix_spawn(ret_pid, path, &fa, &attr, argv, env);
-		if (r != ETXTBSY || tries >= 5)
-			break;
+		_cleanup_close_ int err_r = -EBADF, err_w = -EBADF;
+		int p[2], e = 0, status;
+		ssize_t n;
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return negerrno();
+		err_r = p[0];
+		err_w = p[1];
+		pid = fork();
+		if (pid < 0)
+			return negerrno();
+		if (pid == 0)
+			child(path, env, parent, in_fd, out_fd, err_w);
+		closep(&err_w);
+		err_w = -EBADF;
+		do
+			n = read(err_r, &e, sizeof(e));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			*ret_pid = pid; /* exec'd: the pipe closed on exec */
+			return 0;
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (e != ETXTBSY || tries >= 5)
+			return -(e ? e : EIO);
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
 	}
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return -r;
 }
 
 /* Feed stdin and drain stdout at the same time: a delegate may answer (or fail) before it

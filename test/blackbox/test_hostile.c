@@ -18,6 +18,7 @@
 
 #include "testfs.h"
 #include "testns.h"
+#include "testproc.h"
 
 #define NET "hostnet"
 #define NO_NS "/run/netns/hostile-never-entered"
@@ -570,6 +571,40 @@ START_TEST(delegate_answers_before_reading)
 }
 END_TEST
 
+/* A runtime kills the plugin (its timeout) while the delegate runs: the delegate must die
+ * too, or it would go on and reserve an address after the DEL the runtime sends next. */
+START_TEST(delegate_dies_with_plugin)
+{
+	_cleanup_run_ struct plugin_run killed = {0}, del = {0};
+	char started[PATH_MAX + 16], done[PATH_MAX + 16];
+	struct plugin_proc p;
+	struct deleg d;
+	int64_t t0;
+
+	deleg_init(&d,
+		   "[ \"$CNI_COMMAND\" = ADD ] || exit 0\n"
+		   ": > \"$dir/started\"\n/bin/sleep 2\n: > \"$dir/done\"\n"
+		   "printf '{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.9.9.9/24\"}]}'",
+		   0);
+	xfmt(started, sizeof(started), "%s/started", d.dir);
+	xfmt(done, sizeof(done), "%s/done", d.dir);
+	ck_assert_int_eq(plugin_start("bridge", "ADD", d.nspath, "eth0", "ctr-orphan", d.conf, d.env, &p), 0);
+	t0 = testproc_now_ns();
+	while (access(started, F_OK) != 0) {
+		ck_assert_msg(testproc_now_ns() - t0 < 10000000000LL, "the delegate never started");
+		nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+	}
+	ck_assert(plugin_kill_at(&p, 0, &killed));
+	/* Longer than the delegate would have slept. */
+	nanosleep(&(struct timespec){.tv_sec = 3}, NULL);
+	ck_assert_msg(access(done, F_OK) != 0, "the delegate outlived the killed plugin and finished its ADD");
+	ck_assert_int_eq(plugin_exec("bridge", "DEL", d.nspath, "eth0", "ctr-orphan", d.conf, d.env, &del), 0);
+	assert_run_ok(&del);
+	assert_no_veth(&d);
+	free(d.conf);
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
 	Suite *s;
@@ -602,6 +637,7 @@ Suite *hostile_suite(void)
 		testns_tcase(tc, 60);
 		tcase_add_test(tc, delegate_endless_output);
 		tcase_add_test(tc, delegate_answers_before_reading);
+		tcase_add_test(tc, delegate_dies_with_plugin);
 		suite_add_tcase(s, tc);
 	}
 	return s;
