@@ -605,6 +605,48 @@ START_TEST(delegate_dies_with_plugin)
 }
 END_TEST
 
+/* ipam.type names a file on CNI_PATH that is not an executable, or a CNI_PATH entry is
+ * not a directory: skipped or refused at once (nothing blocks, no FIFO or device is
+ * opened), with a clear error, and the failed ADD leaves nothing behind. */
+enum { CP_ENTRY_TOO_LONG = 2 * _TESTFS_MAX, _CP_MAX };
+
+START_TEST(cni_path_planted)
+{
+	enum testfs_kind k = (enum testfs_kind)(_i % _TESTFS_MAX);
+	bool as_entry = _i >= _TESTFS_MAX; /* the CNI_PATH entry itself, not the file in it */
+	_cleanup_run_ struct plugin_run r = {0};
+	char p[PATH_MAX + 16], vdir[PATH_MAX], vfile[PATH_MAX];
+	struct deleg d;
+
+	deleg_init(&d, "exit 0", 0);
+	testfs_victim(d.dir, vdir, vfile);
+	if (_i == CP_ENTRY_TOO_LONG) {
+		testfs_too_long(p, sizeof(p));
+		xfmt(d.env_path, sizeof(d.env_path), "CNI_PATH=%s", p);
+	} else if (as_entry) {
+		xfmt(p, sizeof(p), "%s/entry", d.dir);
+		testfs_plant(p, k, vdir, true);
+		xfmt(d.env_path, sizeof(d.env_path), "CNI_PATH=%s", p);
+	} else {
+		xfmt(p, sizeof(p), "%s/fake-ipam", d.dir);
+		ck_assert_int_eq(unlink(p), 0);
+		testfs_plant(p, k, vdir, false);
+	}
+	ck_assert_int_eq(plugin_exec("bridge", "ADD", d.nspath, "eth0", "ctr-path", d.conf, d.env, &r), 0);
+	ck_assert_msg(!r.timed_out, "bridge ADD hung on CNI_PATH with a %s", testfs_kind_name(k));
+	if (!as_entry && (k == TESTFS_REGULAR || k == TESTFS_UNREADABLE || k == TESTFS_SYMLINK_OUT ||
+			  k == TESTFS_HARDLINK_OUT))
+		assert_cni_error(&r, 999, "failed to execute"); /* a regular file, not executable */
+	else if (as_entry && k == TESTFS_SYMLINK_OUT)
+		assert_cni_error(&r, 7, "failed to find IPAM plugin"); /* the victim directory has no fake-ipam */
+	else
+		assert_cni_error(&r, 7, "failed to find IPAM plugin \"fake-ipam\"");
+	assert_no_veth(&d);
+	assert_victim_intact(vdir);
+	free(d.conf);
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
 	Suite *s;
@@ -638,6 +680,7 @@ Suite *hostile_suite(void)
 		tcase_add_test(tc, delegate_endless_output);
 		tcase_add_test(tc, delegate_answers_before_reading);
 		tcase_add_test(tc, delegate_dies_with_plugin);
+		tcase_add_loop_test(tc, cni_path_planted, 0, _CP_MAX);
 		suite_add_tcase(s, tc);
 	}
 	return s;
