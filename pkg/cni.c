@@ -130,7 +130,7 @@ static int grow(void **arr, size_t n, size_t size)
 	void *p;
 
 	/* Results hold a handful of entries: grow one at a time, never overflow. */
-	if (n > 4096)
+	if (n >= CNI_RESULT_MAX_ENTRIES)
 		return -E2BIG;
 	p = realloc(*arr, (n + 1) * size);
 	if (!p)
@@ -301,6 +301,12 @@ static int bad(struct parse_ctx *c, const char *field, const char *why)
 	return cni_fail(c->err, CNI_ERR_DECODE, -EINVAL, "%s: %s %s", c->what, field, why);
 }
 
+static int too_many(struct parse_ctx *c, const char *field)
+{
+	return cni_fail(c->err, CNI_ERR_DECODE, -E2BIG, "%s: %s has more than %u entries", c->what, field,
+			CNI_RESULT_MAX_ENTRIES);
+}
+
 static int get_str(struct parse_ctx *c, const json_t *o, const char *key, const char *field,
 		   const char **ret)
 {
@@ -409,6 +415,8 @@ static int parse_routes(struct parse_ctx *c, const json_t *a, const char *field,
 		return 0;
 	if (!json_is_array(a))
 		return bad(c, field, "must be an array");
+	if (json_array_size(a) > CNI_RESULT_MAX_ENTRIES)
+		return too_many(c, field);
 	json_array_foreach (a, i, o) {
 		char f[64];
 
@@ -513,6 +521,8 @@ static int parse_array(struct parse_ctx *c, const json_t *j, const char *key, st
 		return 0;
 	if (!json_is_array(a))
 		return bad(c, key, "must be an array");
+	if (json_array_size(a) > CNI_RESULT_MAX_ENTRIES)
+		return too_many(c, key);
 	json_array_foreach (a, i, o) {
 		char f[64];
 

@@ -85,6 +85,9 @@ struct cni_route {
 	int table, scope;               /* 1.1.0; -1 = unset */
 };
 
+/* At most this many interfaces, ips and routes each (parsing more is a code-6 error). */
+#define CNI_RESULT_MAX_ENTRIES 4096u
+
 struct cni_result {
 	struct cni_iface *ifaces;
 	size_t n_ifaces;

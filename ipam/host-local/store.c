@@ -1417,27 +1417,46 @@ int store_last_reserved(struct store *s, unsigned range_id, struct ipnet_addr *r
 
 /* ---- GC ---- */
 
-static bool gc_keep(const char *content, const struct store_attachment *valid, size_t n)
+/* The contents that keep a file: "<id>\r\n<ifname>" of every valid attachment, and "<id>"
+ * (a legacy id-only file is kept while its container has any attachment), sorted: each
+ * file costs one binary search, however long the list (n files x m attachments would
+ * not be bounded). */
+static int gc_wants(const struct store_attachment *valid, size_t n, struct strv *ret)
 {
-	bool legacy = !strstr(content, "\r\n");
+	struct strv l = {0};
 
 	for (size_t i = 0; i < n; i++) {
 		char want[CONTENT_MAX];
 
-		if (!valid[i].id || (!legacy && !valid[i].ifname))
+		if (!valid[i].id)
 			continue;
-		/* a legacy id-only file is kept while its container has any attachment */
-		if (want_content(valid[i].id, legacy ? NULL : valid[i].ifname, want) == 0 &&
-		    strcmp(want, content) == 0)
-			return true;
+		if (valid[i].ifname && want_content(valid[i].id, valid[i].ifname, want) == 0 && strv_push(&l, want) < 0)
+			goto oom;
+		if (want_content(valid[i].id, NULL, want) == 0 && strv_push(&l, want) < 0)
+			goto oom;
 	}
-	return false;
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	*ret = l;
+	return 0;
+oom:
+	strv_done(&l);
+	return -ENOMEM;
+}
+
+static bool gc_keep(const char *content, const struct strv *wants)
+{
+	return wants->n && bsearch(&content, wants->v, wants->n, sizeof(*wants->v), cmp_str);
 }
 
 int store_gc(struct store *s, const struct store_attachment *valid, size_t n_valid)
 {
+	_cleanup_(strv_done) struct strv wants = {0};
 	int r, first = 0, released = 0;
 
+	r = gc_wants(valid, n_valid, &wants);
+	if (r < 0)
+		return r;
 	r = walk(s);
 	if (r < 0)
 		return r;
@@ -1448,7 +1467,7 @@ int store_gc(struct store *s, const struct store_attachment *valid, size_t n_val
 		/* Only IP-named files are reservations; unreadable ones are not ours to judge.
 		 * Empty ones are leftovers of a crash (under the lock nobody is writing them). */
 		if (ipnet_addr_parse(f->name, &a) < 0 || !f->content ||
-		    (f->content[0] && gc_keep(f->content, valid, n_valid))) {
+		    (f->content[0] && gc_keep(f->content, &wants))) {
 			i++;
 			continue;
 		}

@@ -518,9 +518,9 @@ static void deleg_init(struct deleg *d, const char *body, size_t pad)
 }
 
 /* After a failed ADD nothing is left: no veth in the pod, no port on the host. */
-static void assert_no_veth(const struct deleg *d)
+static void assert_no_veth_in(const char *ns)
 {
-	json_t *l = ipj(d->ns, "link show");
+	json_t *l = ipj(ns, "link show");
 	size_t i;
 	json_t *o;
 
@@ -533,6 +533,11 @@ static void assert_no_veth(const struct deleg *d)
 	ck_assert_ptr_nonnull(l);
 	ck_assert_msg(json_array_size(l) == 0, "a veth is left on the host: %s", jdump(l));
 	json_decref(l);
+}
+
+static void assert_no_veth(const struct deleg *d)
+{
+	assert_no_veth_in(d->ns);
 }
 
 /* A delegate that writes without end: killed after 1 MiB, a clear error, at once. */
@@ -647,6 +652,271 @@ START_TEST(cni_path_planted)
 }
 END_TEST
 
+/* ---- resource limits: oversized, deeply nested, huge arrays, absurd numbers ---- */
+
+#define RSS_LIMIT_KB (64 * 1024)
+
+/* prefix, then `unit` n times separated by commas (each %zu in unit gets the index), then
+ * suffix. */
+static char *repeat(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	size_t cap = strlen(prefix) + strlen(suffix) + n * (strlen(unit) + 24) + 1, len;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	len = (size_t)snprintf(buf, cap, "%s", prefix);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf[len++] = ',';
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		len += (size_t)snprintf(buf + len, cap - len, unit, i, i % 250 + 1, i / 250 % 250);
+#pragma GCC diagnostic pop
+	}
+	snprintf(buf + len, cap - len, "%s", suffix);
+	return buf;
+}
+
+/* Run and measure; fails when the plugin is not done in time or (without sanitizers,
+ * which inflate memory) peaks above the limit. */
+static void run_measured(const char *bin, const char *cmd, const char *ns, const char *conf, struct plugin_run *r,
+			 long *ret_kb)
+{
+	struct plugin_proc p;
+
+	ck_assert_int_eq(plugin_start(bin, cmd, ns, ns ? "eth0" : NULL, ns ? "ctr-limits" : NULL, conf, NULL, &p), 0);
+	plugin_finish(&p, 20000, r);
+	ck_assert_msg(!r->timed_out, "%s %s did not finish in 20 s", bin, cmd);
+	if (!getenv("ASAN_OPTIONS"))
+		ck_assert_msg(p.maxrss_kb < RSS_LIMIT_KB, "%s %s peaked at %ld KiB", bin, cmd, p.maxrss_kb);
+	if (ret_kb)
+		*ret_kb = p.maxrss_kb;
+}
+
+#define LO_PREFIX "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"loopback\",\"pad\":"
+
+/* A 1 MiB config of what costs jansson most per byte: empty objects (refused before
+ * parsing), empty arrays (likewise), empty strings and numbers (parsed: bounded anyway). */
+static const struct {
+	const char *unit;
+	size_t n;
+	unsigned code; /* 0: accepted */
+} dense[] = {
+	{"{}", 349000, 6}, {"[]", 349000, 6}, {"\"\"", 349000, 0}, {"0", 520000, 0},
+	{"{\"k%zu\":%zu}", 19000, 0}, /* as many small objects as allowed, then: */
+	{"\"k%zu\":%zu", 80000, 0},   /* one object with many keys */
+};
+
+START_TEST(json_dense)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX];
+	bool keys = dense[_i].unit[0] == '"' && dense[_i].unit[1] == 'k';
+	char *conf = repeat(keys ? LO_PREFIX "{" : LO_PREFIX "[", dense[_i].unit, dense[_i].n, keys ? "}}" : "]}");
+	long kb;
+
+	ck_assert_uint_le(strlen(conf), 1u << 20);
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	run_measured("loopback", "ADD", nspath, conf, &r, &kb);
+	if (dense[_i].code)
+		assert_cni_error(&r, dense[_i].code, "more than 20000 JSON objects and arrays");
+	else
+		assert_run_ok(&r);
+	free(conf);
+}
+END_TEST
+
+START_TEST(json_deep)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	size_t depth = 200000;
+	char *conf = malloc(2 * depth + 128);
+	size_t off;
+
+	ck_assert_ptr_nonnull(conf);
+	off = (size_t)sprintf(conf, LO_PREFIX);
+	memset(conf + off, '[', depth);
+	memset(conf + off + depth, ']', depth);
+	strcpy(conf + off + 2 * depth, "}");
+	run_measured("loopback", "ADD", "/run/netns/never-entered", conf, &r, NULL);
+	assert_cni_error(&r, 6, "error parsing network config");
+	free(conf);
+}
+END_TEST
+
+/* host-local: every list it reads has a limit, each a code-7 error naming the key. */
+static const struct {
+	const char *prefix, *unit, *suffix, *msg;
+	size_t n;
+} hl_lists[] = {
+	{"\"ranges\":[[", "{\"subnet\":\"10.%zu.%zu.%zu/30\"}", "]]", "more than 1024 ranges", 10000},
+	{"\"ranges\":[", "[{\"subnet\":\"10.%zu.%zu.%zu/30\"}]", "]", "more than 64 range sets", 65},
+	{"\"ranges\":[[{\"subnet\":\"10.0.0.0/8\"}]],\"routes\":[", "{\"dst\":\"10.%zu.%zu.%zu/32\"}", "]",
+	 "more than 1024 routes", 5000},
+};
+
+START_TEST(host_local_lists)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char dir[PATH_MAX], prefix[PATH_MAX + 256];
+	char *conf;
+
+	ck_assert_int_eq(testdir_create(dir), 0);
+	xfmt(prefix, sizeof(prefix),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\",%s",
+	     dir, hl_lists[_i].prefix);
+	conf = repeat(prefix, hl_lists[_i].unit, hl_lists[_i].n, "");
+	conf = realloc(conf, strlen(conf) + strlen(hl_lists[_i].suffix) + 4);
+	strcat(strcat(conf, hl_lists[_i].suffix), "}}");
+	run_measured("host-local", "ADD", NO_NS, conf, &r, NULL);
+	assert_cni_error(&r, 7, hl_lists[_i].msg);
+	free(conf);
+}
+END_TEST
+
+START_TEST(host_local_requested)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char dir[PATH_MAX], prefix[PATH_MAX + 256];
+	char *conf;
+
+	ck_assert_int_eq(testdir_create(dir), 0);
+	xfmt(prefix, sizeof(prefix),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\"," R24 "},\"runtimeConfig\":{\"ips\":[",
+	     dir);
+	conf = repeat(prefix, "\"10.%zu.%zu.%zu\"", 50000, "]}}");
+	run_measured("host-local", "ADD", NO_NS, conf, &r, NULL);
+	assert_cni_error(&r, 7, "more than 64 distinct requested IPs");
+	free(conf);
+}
+END_TEST
+
+/* A prevResult with more entries than any result holds. */
+START_TEST(prev_result_huge)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX];
+	char *conf = repeat("{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"loopback\",\"prevResult\":{"
+			    "\"cniVersion\":\"1.0.0\",\"routes\":[",
+			    "{\"dst\":\"10.%zu.%zu.%zu/32\"}", 5000, "]}}");
+
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	run_measured("loopback", "ADD", nspath, conf, &r, NULL);
+	assert_cni_error(&r, 6, "routes has more than 4096 entries");
+	free(conf);
+}
+END_TEST
+
+/* Numbers out of range: a code-7 error naming the key, before anything changes. */
+static const struct {
+	const char *opts, *msg;
+	unsigned code;
+} absurd[] = {
+	{"\"mtu\":1", "\"mtu\" must be 0", 7},
+	{"\"mtu\":70000", "\"mtu\" must be an integer in 0..65535", 7},
+	{"\"mtu\":1e300", "\"mtu\" must be an integer", 7},
+	{"\"mtu\":-1", "\"mtu\" must be an integer", 7},
+	{"\"mtu\":99999999999999999999999", "too big", 6},
+	{"\"vlan\":4095", "\"vlan\" must be an integer in 0..4094", 7},
+	{"\"vlanTrunk\":[{\"minID\":0,\"maxID\":5}]", "minID", 7},
+	{"\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.0.0.0/33\"}", "ipam.subnet", 7},
+	{"\"ipam\":{\"type\":\"host-local\",\"subnet\":\"fd00::/129\"}", "ipam.subnet", 7},
+	{"\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.0.0.0/-1\"}", "ipam.subnet", 7},
+};
+
+START_TEST(absurd_numbers)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX], conf[1024];
+
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	xfmt(conf, sizeof(conf), "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"bridge\",\"bridge\":\"hlim%d\",%s}",
+	     (int)getpid() % 100000, absurd[_i].opts);
+	run_measured("bridge", "ADD", nspath, conf, &r, NULL);
+	assert_cni_error(&r, absurd[_i].code, absurd[_i].msg);
+	assert_no_veth_in(ns);
+}
+END_TEST
+
+START_TEST(vlan_trunk_huge)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX], prefix[256];
+	char *conf;
+
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	xfmt(prefix, sizeof(prefix),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"bridge\",\"bridge\":\"hlim%d\",\"vlanTrunk\":[",
+	     (int)getpid() % 100000);
+	conf = repeat(prefix, "{\"minID\":1,\"maxID\":4094}", 5000, "]}");
+	run_measured("bridge", "ADD", nspath, conf, &r, NULL);
+	assert_cni_error(&r, 7, "\"vlanTrunk\": more than 4094 entries");
+	free(conf);
+}
+END_TEST
+
+/* CNI_ARGS with tens of thousands of pairs: parsed in linear time. */
+START_TEST(cni_args_huge)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX];
+	char *args = repeat("CNI_ARGS=IgnoreUnknown=1;", "K%zu=%zu", 12000, "");
+	const char *env[] = {args, NULL};
+	struct plugin_proc p;
+
+	for (char *c = args + strlen("CNI_ARGS="); *c; c++)
+		if (*c == ',')
+			*c = ';';
+	ck_assert_uint_lt(strlen(args), 128 * 1024); /* MAX_ARG_STRLEN */
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	ck_assert_int_eq(plugin_start("loopback", "ADD", nspath, "eth0", "ctr-args", LO_PREFIX "0}", env, &p), 0);
+	plugin_finish(&p, 20000, &r);
+	assert_run_ok(&r);
+	free(args);
+}
+END_TEST
+
+/* GC with a valid-attachments list of 19000 entries over a store of 30000 reservations:
+ * each file costs a binary search, not a pass over the list (570 million comparisons,
+ * minutes, before). */
+START_TEST(gc_huge_list)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char *conf, prefix[PATH_MAX + 512], p[PATH_MAX + 32], content[32];
+	struct world w;
+
+	world_init(&w, "1.1.0", "\"ranges\":[[{\"subnet\":\"10.7.0.0/16\"}]]");
+	ck_assert_int_eq(mkdir(w.store, 0755), 0);
+	for (unsigned i = 0; i < 30000; i++) {
+		FILE *f;
+
+		xfmt(p, sizeof(p), "%s/10.7.%u.%u", w.store, i / 250, i % 250 + 1);
+		xfmt(content, sizeof(content), "gc-%u\r\neth0", i);
+		f = fopen(p, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(content, f);
+		fclose(f);
+	}
+	xfmt(prefix, sizeof(prefix), "%.*s,\"cni.dev/valid-attachments\":[", (int)strlen(w.conf) - 1, w.conf);
+	conf = repeat(prefix, "{\"containerID\":\"gc-%zu\",\"ifname\":\"eth0\"}", 19000, "]}");
+	run_measured("host-local", "GC", NULL, conf, &r, NULL);
+	assert_run_ok(&r);
+	free(conf);
+	/* The 11000 files no valid attachment holds are gone, the others are kept. */
+	xfmt(p, sizeof(p), "%s/10.7.75.250", w.store); /* gc-18999 */
+	ck_assert_int_eq(access(p, F_OK), 0);
+	xfmt(p, sizeof(p), "%s/10.7.76.1", w.store); /* gc-19000 */
+	ck_assert_int_ne(access(p, F_OK), 0);
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
 	Suite *s;
@@ -672,6 +942,21 @@ Suite *hostile_suite(void)
 	tcase_add_test(tc, data_dir_dotdot_like_go);
 	tcase_add_loop_test(tc, resolv_conf_planted, 0, _RC_MAX);
 	tcase_add_loop_test(tc, network_name_too_long, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	testns_tcase(tc, 120);
+	tcase_add_loop_test(tc, json_dense, 0, (int)(sizeof(dense) / sizeof(dense[0])));
+	tcase_add_test(tc, json_deep);
+	tcase_add_loop_test(tc, host_local_lists, 0, (int)(sizeof(hl_lists) / sizeof(hl_lists[0])));
+	tcase_add_test(tc, host_local_requested);
+	tcase_add_test(tc, prev_result_huge);
+	tcase_add_test(tc, cni_args_huge);
+	tcase_add_test(tc, gc_huge_list);
+	if (plugin_available("bridge")) {
+		tcase_add_loop_test(tc, absurd_numbers, 0, (int)(sizeof(absurd) / sizeof(absurd[0])));
+		tcase_add_test(tc, vlan_trunk_huge);
+	}
 	suite_add_tcase(s, tc);
 
 	if (plugin_available("bridge")) {

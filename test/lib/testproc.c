@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -176,7 +177,10 @@ static int wait_until(struct plugin_proc *p, int64_t deadline_ns, int *ret_statu
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 		int r;
 
-		if (waitpid(p->pid, ret_status, WNOHANG) == p->pid) {
+		struct rusage ru;
+
+		if (wait4(p->pid, ret_status, WNOHANG, &ru) == p->pid) {
+			p->maxrss_kb = ru.ru_maxrss;
 			close(pidfd);
 			return 1;
 		}
@@ -196,7 +200,7 @@ static void fill(struct plugin_proc *p, int status, struct plugin_run *r)
 	r->err = read_back(p->fd[2], &r->err_len);
 	for (int f = 0; f < 3; f++)
 		close(p->fd[f]);
-	p->pid = -1;
+	p->pid = -1; /* maxrss_kb stays */
 	for (size_t m = 0; m < sizeof(sanitizer_markers) / sizeof(sanitizer_markers[0]); m++)
 		if (strstr(r->err, sanitizer_markers[m]))
 			r->sanitizer = true;

@@ -16,6 +16,7 @@ struct plugin_proc {
 	pid_t pid;
 	int fd[3];
 	int64_t start_ns; /* CLOCK_MONOTONIC at spawn */
+	long maxrss_kb;	  /* after it ended: its peak resident set (getrusage's ru_maxrss) */
 };
 
 /* Start bin (a name in $CNI_TEST_BIN, or a path) with the environment plugin_exec() gives
