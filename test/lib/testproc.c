@@ -193,7 +193,7 @@ static int wait_until(struct plugin_proc *p, int64_t deadline_ns, int *ret_statu
 	}
 }
 
-static void fill(struct plugin_proc *p, int status, struct plugin_run *r)
+void plugin_collect(struct plugin_proc *p, int status, struct plugin_run *r)
 {
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	r->out = read_back(p->fd[1], &r->out_len);
@@ -224,7 +224,7 @@ void plugin_finish(struct plugin_proc *p, int timeout_ms, struct plugin_run *r)
 		r->timed_out = true;
 		ck_assert_int_eq(wait_until(p, 0, &status), 1);
 	}
-	fill(p, status, r);
+	plugin_collect(p, status, r);
 	if (r->timed_out)
 		r->status = -1;
 }
@@ -241,6 +241,6 @@ bool plugin_kill_at(struct plugin_proc *p, int64_t delay_ns, struct plugin_run *
 		/* It may have exited between the last look and the kill. */
 		landed = landed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 	}
-	fill(p, status, r);
+	plugin_collect(p, status, r);
 	return landed;
 }

@@ -32,6 +32,10 @@ void plugin_finish(struct plugin_proc *p, int timeout_ms, struct plugin_run *r);
  * process was still running). */
 bool plugin_kill_at(struct plugin_proc *p, int64_t delay_ns, struct plugin_run *r);
 
+/* For a caller that reaped the process itself (wait4(-1, ...) over many): fill r from
+ * its wait status and outputs, as plugin_finish() does. Releases p. */
+void plugin_collect(struct plugin_proc *p, int status, struct plugin_run *r);
+
 int64_t testproc_now_ns(void);
 
 #endif
