@@ -197,9 +197,9 @@ static int emit_error(const struct run *run, const struct cni_error *e)
 		return 1;
 	json_object_set_new(j, "cniVersion", json_string(run->version_label));
 	json_object_set_new(j, "code", json_integer(e->code ? e->code : CNI_ERR_INTERNAL));
-	json_object_set_new(j, "msg", json_string(e->msg[0] ? e->msg : "unknown error"));
+	json_object_set_new(j, "msg", cni_json_string(e->msg[0] ? e->msg : "unknown error"));
 	if (e->details[0])
-		json_object_set_new(j, "details", json_string(e->details));
+		json_object_set_new(j, "details", cni_json_string(e->details));
 	(void)emit(j);
 	return 1;
 }

@@ -591,7 +591,7 @@ static int append_str(json_t *o, const char *key, const char *s)
 		if (!a || json_object_set_new(o, key, a) < 0)
 			return -ENOMEM;
 	}
-	return json_array_append_new(a, json_string(s)) < 0 ? -ENOMEM : 0;
+	return json_array_append_new(a, cni_json_string(s)) < 0 ? -ENOMEM : 0;
 }
 
 /* One line: keyword and fields, split on blanks; "#" and ";" start a comment line. */
@@ -607,7 +607,7 @@ static int resolv_line(char *line, json_t *dns)
 	if (!f)
 		return 0;
 	if (strcmp(kw, "domain") == 0)
-		return json_object_set_new(dns, "domain", json_string(f)) < 0 ? -ENOMEM : 0;
+		return json_object_set_new(dns, "domain", cni_json_string(f)) < 0 ? -ENOMEM : 0;
 	if (strcmp(kw, "nameserver") == 0)
 		return append_str(dns, "nameservers", f);
 	list = strcmp(kw, "search") == 0 || strcmp(kw, "options") == 0;

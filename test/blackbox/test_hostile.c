@@ -917,6 +917,79 @@ START_TEST(gc_huge_list)
 }
 END_TEST
 
+/* ---- bytes that are not UTF-8: names and paths from the environment may hold any ---- */
+
+/* The error names the variable even when its value cannot be put in JSON as is (the
+ * message used to be dropped: an error object without "msg"). */
+START_TEST(non_utf8_container_id)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN];
+
+	ck_assert_int_eq(testns_create(ns), 0);
+	ck_assert_int_eq(plugin_exec("loopback", "ADD", ns, "eth0", "ctr\xff\xfe", LO_PREFIX "0}", NULL, &r), 0);
+	assert_cni_error(&r, 4, "CNI_CONTAINERID \"ctr\xef\xbf\xbd\xef\xbf\xbd\" has invalid characters");
+}
+END_TEST
+
+/* A pod interface (and netns path) whose name is not UTF-8: a valid Linux name. The ADD
+ * used to fail after wiring the pod ("out of memory building the result"); now the
+ * result names it with U+FFFD in place of the bad bytes, as the reference does. */
+START_TEST(non_utf8_ifname_and_netns)
+{
+	_cleanup_run_ struct plugin_run add = {0}, del = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX], odd[PATH_MAX + 8], dir[PATH_MAX], conf[PATH_MAX + 512];
+	const json_t *cont;
+
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	ck_assert_int_eq(testdir_create(dir), 0);
+	xfmt(odd, sizeof(odd), "%s/ns\xff", dir);
+	ck_assert_int_eq(symlink(nspath, odd), 0);
+	xfmt(conf, sizeof(conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"utf\",\"type\":\"bridge\",\"bridge\":\"hutf%d\",\"ipam\":{\"type\":"
+	     "\"host-local\",\"dataDir\":\"%s\"," R24 "}}",
+	     (int)getpid() % 100000, dir);
+	ck_assert_int_eq(plugin_exec("bridge", "ADD", odd, "e\xff\xfe", "ctr-utf", conf, NULL, &add), 0);
+	assert_run_ok(&add);
+	cont = json_array_get(json_object_get(add.json, "interfaces"), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(cont, "name")), "e\xef\xbf\xbd\xef\xbf\xbd");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(cont, "sandbox")), "/ns\xef\xbf\xbd"));
+	/* ip's JSON cannot carry the name either: ask for it by name. */
+	ck_assert_int_eq(ip_run(ns, "link show dev e\xff\xfe"), 0);
+	ck_assert_int_eq(plugin_exec("bridge", "DEL", odd, "e\xff\xfe", "ctr-utf", conf, NULL, &del), 0);
+	assert_run_ok(&del);
+	ck_assert_int_ne(ip_run(ns, "link show dev e\xff\xfe"), 0);
+}
+END_TEST
+
+/* A resolv.conf in Latin-1: its names reach the result (U+FFFD for the odd bytes) instead
+ * of failing the ADD with "cannot read: out of memory". */
+START_TEST(non_utf8_resolv_conf)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char rc[PATH_MAX + 16];
+	struct world w;
+	FILE *f;
+
+	world_init(&w, "1.0.0", R24);
+	xfmt(rc, sizeof(rc), "%s/resolv.conf", w.dir);
+	f = fopen(rc, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# r\xe9seau\nnameserver 10.0.0.53\nsearch caf\xe9.example example.com\n", f);
+	fclose(f);
+	xfmt(w.conf, sizeof(w.conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"" NET "\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\",\"resolvConf\":\"%s\"," R24 "}}",
+	     w.dir, rc);
+	hl("ADD", "ctr-latin1", w.conf, &r);
+	assert_run_ok(&r);
+	assert_json_equal(json_object_get(r.json, "dns"),
+			  "{\"nameservers\":[\"10.0.0.53\"],\"search\":[\"caf\xef\xbf\xbd.example\",\"example.com\"]}");
+	hl_ok("DEL", "ctr-latin1", &w);
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
 	Suite *s;
@@ -942,6 +1015,14 @@ Suite *hostile_suite(void)
 	tcase_add_test(tc, data_dir_dotdot_like_go);
 	tcase_add_loop_test(tc, resolv_conf_planted, 0, _RC_MAX);
 	tcase_add_loop_test(tc, network_name_too_long, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("encoding");
+	testns_tcase(tc, 60);
+	tcase_add_test(tc, non_utf8_container_id);
+	tcase_add_test(tc, non_utf8_resolv_conf);
+	if (plugin_available("bridge"))
+		tcase_add_test(tc, non_utf8_ifname_and_netns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
