@@ -242,11 +242,14 @@ static int want_content(const char *id, const char *ifname, char buf[static CONT
 }
 
 /* A name the reference could have written as a reservation: not one of its other files,
- * not hidden (our temp files and .idx). */
+ * not hidden (our temp files and .idx). Names that an index entry's lines cannot hold (a
+ * newline in them, or a leading '#' like the header) are never reservations either: no
+ * plugin writes them (reservations are named after addresses), and the walk and the index
+ * must agree on what counts (found by fuzz_store). */
 static bool is_candidate_name(const char *name)
 {
-	return name[0] != '.' && strcmp(name, LOCK_NAME) != 0 &&
-	       strncmp(name, LAST_PREFIX, strlen(LAST_PREFIX)) != 0 && !strchr(name, '/') &&
+	return name[0] != '.' && name[0] != '#' && strcmp(name, LOCK_NAME) != 0 &&
+	       strncmp(name, LAST_PREFIX, strlen(LAST_PREFIX)) != 0 && !strpbrk(name, "/\n") &&
 	       strlen(name) <= NAME_MAX;
 }
 
