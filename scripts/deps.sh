@@ -6,13 +6,16 @@
 #   scripts/deps.sh harness    golang-go + dpkg-dev (cnitool is built from Debian's source package)
 #   scripts/deps.sh runtimes   podman, runc, containerd, busybox-static (test/runtimes)
 #   scripts/deps.sh vm         qemu-system-x86, busybox-static, kmod, xz-utils (VM lane)
+#   scripts/deps.sh fuzz       clang-14 and its libFuzzer/sanitizer runtimes, llvm-14 (symbolizer)
 #   scripts/deps.sh all        everything above
 # Packages already present are not reinstalled; nothing is done when all are there.
 set -euo pipefail
 
 build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev git)
+# the test command runs every fuzz harness briefly (its fuzz stage)
+fuzz=(clang-14 libclang-rt-14-dev llvm-14)
 demo=(iproute2 iputils-ping)
-test=(check jq containernetworking-plugins valgrind util-linux procps)
+test=(check jq containernetworking-plugins valgrind util-linux procps "${fuzz[@]}")
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)
@@ -26,6 +29,7 @@ for group in "${@:-build}"; do
 	harness) want+=("${harness[@]}") ;;
 	runtimes) want+=("${runtimes[@]}") ;;
 	vm) want+=("${vm[@]}") ;;
+	fuzz) want+=("${build[@]}" "${fuzz[@]}") ;;
 	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${runtimes[@]}" "${vm[@]}") ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
