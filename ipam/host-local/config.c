@@ -14,7 +14,7 @@
 #include "store.h"
 
 #define PATH_LEN 96
-#define RESOLV_MAX (1u << 20)
+#define RESOLV_MAX CONFIG_RESOLV_MAX
 /* Limits far above any real configuration (one or two range sets, a few routes) that keep
  * time and memory bounded whatever the input: every range is compared with every other. */
 #define MAX_SETS 64	 /* range sets: one address each */

@@ -123,6 +123,10 @@ int ops_add(const struct cni_args *a, struct cni_result *ret, struct cni_error *
 		if (r == -EINVAL || r == -EISDIR)
 			return cni_fail(err, CNI_ERR_INVALID_CONFIG, r,
 					"\"ipam.resolvConf\": %.200s is not a regular file", c.resolv_conf);
+		if (r == -EFBIG)
+			return cni_fail(err, CNI_ERR_INVALID_CONFIG, r,
+					"\"ipam.resolvConf\": %.200s is larger than %u bytes", c.resolv_conf,
+					CONFIG_RESOLV_MAX);
 		if (r < 0)
 			return cni_fail_errno(err, CNI_ERR_INVALID_CONFIG, r,
 					      "\"ipam.resolvConf\": cannot read %.200s", c.resolv_conf);

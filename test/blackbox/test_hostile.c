@@ -21,6 +21,7 @@
 #include "testproc.h"
 
 #define NET "hostnet"
+#define RSS_LIMIT_KB (64 * 1024) /* peak RSS allowed on any input (issue 11) */
 #define NO_NS "/run/netns/hostile-never-entered"
 #define R24 "\"ranges\":[[{\"subnet\":\"10.7.0.0/24\"}]]"
 #define R46 "\"ranges\":[[{\"subnet\":\"10.7.0.0/24\"}],[{\"subnet\":\"fd07::/64\"}]]"
@@ -555,6 +556,34 @@ START_TEST(delegate_endless_output)
 }
 END_TEST
 
+/* The largest answer a delegate may give (just under 1 MiB: a result whose DNS holds
+ * 349000 search domains): parsed within the memory limit, and the pod is wired. */
+START_TEST(delegate_largest_answer)
+{
+	struct plugin_proc p;
+	_cleanup_run_ struct plugin_run r = {0}, del = {0};
+	struct deleg d;
+
+	deleg_init(&d,
+		   "[ \"$CNI_COMMAND\" = ADD ] || exit 0\n"
+		   "printf '{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.9.9.9/24\"}],\"dns\":{\"search\":['\n"
+		   "/usr/bin/yes '\"\",' | /usr/bin/head -n 349000 | /usr/bin/tr -d '\\n'\n"
+		   "printf '\"a\"]}}'",
+		   0);
+	ck_assert_int_eq(plugin_start("bridge", "ADD", d.nspath, "eth0", "ctr-big", d.conf, d.env, &p), 0);
+	plugin_finish(&p, 20000, &r);
+	assert_run_ok(&r);
+	if (!getenv("ASAN_OPTIONS"))
+		ck_assert_msg(p.maxrss_kb < RSS_LIMIT_KB, "bridge ADD peaked at %ld KiB", p.maxrss_kb);
+	if (getenv("CNI_TEST_PRINT_RSS"))
+		printf("rss: %6ld KiB  %-10s %-4s %s\n", p.maxrss_kb, "bridge", "ADD",
+		       "an exec'd IPAM delegate's answer of 1 MiB (349001 search domains)");
+	ck_assert_int_eq(plugin_exec("bridge", "DEL", d.nspath, "eth0", "ctr-big", d.conf, d.env, &del), 0);
+	assert_run_ok(&del);
+	free(d.conf);
+}
+END_TEST
+
 /* A delegate that answers (here: an error) before reading its stdin, with a config larger
  * than a pipe holds and an answer larger than a pipe holds: each side waits for the other
  * unless stdin and stdout are served at once. */
@@ -654,7 +683,6 @@ END_TEST
 
 /* ---- resource limits: oversized, deeply nested, huge arrays, absurd numbers ---- */
 
-#define RSS_LIMIT_KB (64 * 1024)
 
 /* prefix, then `unit` n times separated by commas (each %zu in unit gets the index), then
  * suffix. */
@@ -679,8 +707,8 @@ static char *repeat(const char *prefix, const char *unit, size_t n, const char *
 
 /* Run and measure; fails when the plugin is not done in time or (without sanitizers,
  * which inflate memory) peaks above the limit. */
-static void run_measured(const char *bin, const char *cmd, const char *ns, const char *conf, struct plugin_run *r,
-			 long *ret_kb)
+static void run_measured(const char *what, const char *bin, const char *cmd, const char *ns, const char *conf,
+			 struct plugin_run *r, long *ret_kb)
 {
 	struct plugin_proc p;
 
@@ -691,6 +719,9 @@ static void run_measured(const char *bin, const char *cmd, const char *ns, const
 		ck_assert_msg(p.maxrss_kb < RSS_LIMIT_KB, "%s %s peaked at %ld KiB", bin, cmd, p.maxrss_kb);
 	if (ret_kb)
 		*ret_kb = p.maxrss_kb;
+	/* The numbers docs/robustness.md quotes. */
+	if (getenv("CNI_TEST_PRINT_RSS"))
+		printf("rss: %6ld KiB  %-10s %-4s %s\n", p.maxrss_kb, bin, cmd, what);
 }
 
 #define LO_PREFIX "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"loopback\",\"pad\":"
@@ -701,10 +732,14 @@ static const struct {
 	const char *unit;
 	size_t n;
 	unsigned code; /* 0: accepted */
+	const char *what;
 } dense[] = {
-	{"{}", 349000, 6}, {"[]", 349000, 6}, {"\"\"", 349000, 0}, {"0", 520000, 0},
-	{"{\"k%zu\":%zu}", 19000, 0}, /* as many small objects as allowed, then: */
-	{"\"k%zu\":%zu", 80000, 0},   /* one object with many keys */
+	{"{}", 349000, 6, "1 MiB of empty objects"},
+	{"[]", 349000, 6, "1 MiB of empty arrays"},
+	{"\"\"", 349000, 0, "1 MiB of empty strings"},
+	{"0", 520000, 0, "1 MiB of numbers"},
+	{"{\"k%zu\":%zu}", 19000, 0, "19000 small objects"},
+	{"\"k%zu\":%zu", 80000, 0, "one object with 80000 keys"},
 };
 
 START_TEST(json_dense)
@@ -718,7 +753,7 @@ START_TEST(json_dense)
 	ck_assert_uint_le(strlen(conf), 1u << 20);
 	ck_assert_int_eq(testns_create(ns), 0);
 	testns_path(ns, nspath);
-	run_measured("loopback", "ADD", nspath, conf, &r, &kb);
+	run_measured(dense[_i].what, "loopback", "ADD", nspath, conf, &r, &kb);
 	if (dense[_i].code)
 		assert_cni_error(&r, dense[_i].code, "more than 20000 JSON objects and arrays");
 	else
@@ -739,7 +774,7 @@ START_TEST(json_deep)
 	memset(conf + off, '[', depth);
 	memset(conf + off + depth, ']', depth);
 	strcpy(conf + off + 2 * depth, "}");
-	run_measured("loopback", "ADD", "/run/netns/never-entered", conf, &r, NULL);
+	run_measured("200000 nested arrays", "loopback", "ADD", "/run/netns/never-entered", conf, &r, NULL);
 	assert_cni_error(&r, 6, "error parsing network config");
 	free(conf);
 }
@@ -770,7 +805,7 @@ START_TEST(host_local_lists)
 	conf = repeat(prefix, hl_lists[_i].unit, hl_lists[_i].n, "");
 	conf = realloc(conf, strlen(conf) + strlen(hl_lists[_i].suffix) + 4);
 	strcat(strcat(conf, hl_lists[_i].suffix), "}}");
-	run_measured("host-local", "ADD", NO_NS, conf, &r, NULL);
+	run_measured(hl_lists[_i].msg, "host-local", "ADD", NO_NS, conf, &r, NULL);
 	assert_cni_error(&r, 7, hl_lists[_i].msg);
 	free(conf);
 }
@@ -788,7 +823,7 @@ START_TEST(host_local_requested)
 	     "\"dataDir\":\"%s\"," R24 "},\"runtimeConfig\":{\"ips\":[",
 	     dir);
 	conf = repeat(prefix, "\"10.%zu.%zu.%zu\"", 50000, "]}}");
-	run_measured("host-local", "ADD", NO_NS, conf, &r, NULL);
+	run_measured("50000 requested IPs", "host-local", "ADD", NO_NS, conf, &r, NULL);
 	assert_cni_error(&r, 7, "more than 64 distinct requested IPs");
 	free(conf);
 }
@@ -805,9 +840,76 @@ START_TEST(prev_result_huge)
 
 	ck_assert_int_eq(testns_create(ns), 0);
 	testns_path(ns, nspath);
-	run_measured("loopback", "ADD", nspath, conf, &r, NULL);
+	run_measured("prevResult with 5000 routes", "loopback", "ADD", nspath, conf, &r, NULL);
 	assert_cni_error(&r, 6, "routes has more than 4096 entries");
 	free(conf);
+}
+END_TEST
+
+/* The largest prevResult accepted (4096 addresses and 4096 routes), passed through by
+ * loopback: parsed, converted and printed within the memory limit. */
+START_TEST(prev_result_largest)
+{
+	_cleanup_run_ struct plugin_run r = {0};
+	char ns[TESTNS_NAMELEN], nspath[PATH_MAX];
+	char *ips = malloc(4096 * 40), *routes = malloc(4096 * 60), *conf;
+	size_t oi = 0, orr = 0;
+
+	ck_assert(ips && routes);
+	for (unsigned i = 0; i < 4096; i++) {
+		oi += (size_t)sprintf(ips + oi, "%s{\"address\":\"10.1.%u.%u/8\"}", i ? "," : "", i / 250, i % 250 + 1);
+		orr += (size_t)sprintf(routes + orr, "%s{\"dst\":\"10.2.%u.%u/32\",\"gw\":\"10.0.0.1\"}", i ? "," : "",
+				       i / 250, i % 250 + 1);
+	}
+
+	ck_assert(asprintf(&conf,
+			   "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"loopback\",\"prevResult\":{"
+			   "\"cniVersion\":\"1.0.0\",\"ips\":[%s],\"routes\":[%s]}}",
+			   ips, routes) > 0);
+	ck_assert_int_eq(testns_create(ns), 0);
+	testns_path(ns, nspath);
+	run_measured("prevResult with 4096 ips and 4096 routes, passed through", "loopback", "ADD", nspath, conf, &r,
+		     NULL);
+	assert_run_ok(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "routes")), 4096);
+	free(ips);
+	free(routes);
+	free(conf);
+}
+END_TEST
+
+/* resolv.conf: the largest read (64 KiB of search domains, all in the result), and one
+ * beyond it (1 MiB: 54 MB of JSON once parsed), refused with a code-7 error. */
+START_TEST(resolv_conf_largest)
+{
+	static const size_t sizes[] = {64u << 10, 1u << 20};
+	_cleanup_run_ struct plugin_run r = {0};
+	char rc[PATH_MAX + 16];
+	size_t n = 0;
+	struct world w;
+	FILE *f;
+
+	world_init(&w, "1.0.0", R24);
+	xfmt(rc, sizeof(rc), "%s/resolv.conf", w.dir);
+	f = fopen(rc, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("search", f);
+	for (size_t len = 6; len + 3 <= sizes[_i]; len += 2, n++)
+		fputs(" a", f);
+	fputc('\n', f);
+	fclose(f);
+	xfmt(w.conf, sizeof(w.conf),
+	     "{\"cniVersion\":\"1.0.0\",\"name\":\"" NET "\",\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+	     "\"dataDir\":\"%s\",\"resolvConf\":\"%s\"," R24 "}}",
+	     w.dir, rc);
+	run_measured(_i ? "resolv.conf of 1 MiB (refused)" : "resolv.conf of 64 KiB (32765 search domains)",
+		     "host-local", "ADD", NO_NS, w.conf, &r, NULL);
+	if (_i) {
+		assert_cni_error(&r, 7, "is larger than 65536 bytes");
+		return;
+	}
+	assert_run_ok(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(r.json, "dns"), "search")), n);
 }
 END_TEST
 
@@ -837,7 +939,7 @@ START_TEST(absurd_numbers)
 	testns_path(ns, nspath);
 	xfmt(conf, sizeof(conf), "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"bridge\",\"bridge\":\"hlim%d\",%s}",
 	     (int)getpid() % 100000, absurd[_i].opts);
-	run_measured("bridge", "ADD", nspath, conf, &r, NULL);
+	run_measured(absurd[_i].opts, "bridge", "ADD", nspath, conf, &r, NULL);
 	assert_cni_error(&r, absurd[_i].code, absurd[_i].msg);
 	assert_no_veth_in(ns);
 }
@@ -855,7 +957,7 @@ START_TEST(vlan_trunk_huge)
 	     "{\"cniVersion\":\"1.0.0\",\"name\":\"lim\",\"type\":\"bridge\",\"bridge\":\"hlim%d\",\"vlanTrunk\":[",
 	     (int)getpid() % 100000);
 	conf = repeat(prefix, "{\"minID\":1,\"maxID\":4094}", 5000, "]}");
-	run_measured("bridge", "ADD", nspath, conf, &r, NULL);
+	run_measured("5000 vlanTrunk entries", "bridge", "ADD", nspath, conf, &r, NULL);
 	assert_cni_error(&r, 7, "\"vlanTrunk\": more than 4094 entries");
 	free(conf);
 }
@@ -906,7 +1008,7 @@ START_TEST(gc_huge_list)
 	}
 	xfmt(prefix, sizeof(prefix), "%.*s,\"cni.dev/valid-attachments\":[", (int)strlen(w.conf) - 1, w.conf);
 	conf = repeat(prefix, "{\"containerID\":\"gc-%zu\",\"ifname\":\"eth0\"}", 19000, "]}");
-	run_measured("host-local", "GC", NULL, conf, &r, NULL);
+	run_measured("19000 valid attachments, 30000 reservations", "host-local", "GC", NULL, conf, &r, NULL);
 	assert_run_ok(&r);
 	free(conf);
 	/* The 11000 files no valid attachment holds are gone, the others are kept. */
@@ -1032,6 +1134,8 @@ Suite *hostile_suite(void)
 	tcase_add_loop_test(tc, host_local_lists, 0, (int)(sizeof(hl_lists) / sizeof(hl_lists[0])));
 	tcase_add_test(tc, host_local_requested);
 	tcase_add_test(tc, prev_result_huge);
+	tcase_add_test(tc, prev_result_largest);
+	tcase_add_loop_test(tc, resolv_conf_largest, 0, 2);
 	tcase_add_test(tc, cni_args_huge);
 	tcase_add_test(tc, gc_huge_list);
 	if (plugin_available("bridge")) {
@@ -1046,6 +1150,7 @@ Suite *hostile_suite(void)
 		tcase_add_test(tc, delegate_endless_output);
 		tcase_add_test(tc, delegate_answers_before_reading);
 		tcase_add_test(tc, delegate_dies_with_plugin);
+		tcase_add_test(tc, delegate_largest_answer);
 		tcase_add_loop_test(tc, cni_path_planted, 0, _CP_MAX);
 		suite_add_tcase(s, tc);
 	}
