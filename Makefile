@@ -54,7 +54,7 @@ ifeq ($(SAN),1)
 NODE_LIBS   := -ljansson -lcurl -lnftnl -lmnl
 endif
 
-.PHONY: all install uninstall clean check test unit blackbox bench demo
+.PHONY: all install uninstall clean check test unit blackbox bench demo soak fuzz fuzz-build fuzz-smoke fuzz-merge
 all: $(BINARIES) $(NODE_BIN)
 
 $(BUILD)/%.o: %.c
@@ -127,6 +127,70 @@ unit: $(UNIT_BIN)
 blackbox: all $(BB_BIN) $(SIMPEER)
 	scripts/run-blackbox.sh $(BB_BIN) $(abspath $(BIN))
 
+# ---- robustness: crash injection, storms (the soak lane) and fuzzing ----
+
+# Long crash-injection and storm runs (root; minutes): CRASH_KILLS kills per mode (bridge,
+# bridge + Go host-local, host-local; ipvlan in the VM with SOAK_VM=1), a storm of
+# STORM_PODS pods STORM_CONC-way with the Go host-local on the same store. The short
+# versions run in scripts/test.sh's robust stage. Results: docs/robustness.md.
+CRASH_KILLS ?= 1000
+STORM_PODS  ?= 1000
+STORM_CONC  ?= 64
+SOAK_VM     ?= 0
+soak: all $(BB_BIN)
+	CNI_TEST_LANE=soak CNI_CRASH_KILLS=$(CRASH_KILLS) CNI_STORM_PODS=$(STORM_PODS) \
+		CNI_STORM_CONC=$(STORM_CONC) CK_VERBOSITY=normal \
+		scripts/run-blackbox.sh $(BB_BIN) $(abspath $(BIN))
+	if [ "$(SOAK_VM)" = 1 ]; then \
+		test/vm/setup.sh && CK_RUN_SUITE=crash CNI_CRASH_KILLS=$(CRASH_KILLS) LANE_NO_SAN=1 \
+			CNI_VM_TIMEOUT=14400 test/vm/lane.sh $(abspath $(BIN)); fi
+
+# libFuzzer harnesses: test/fuzz/fuzz_<name>.c, each with its corpus in
+# test/fuzz/corpus/<name>/ (test/fuzz/README.md). Built with clang, ASan + UBSan, against
+# the product sources compiled the same way; FUZZ_EXTRA_<name> lists more sources a
+# harness needs. `make fuzz` is the long campaign (FUZZ_RUNS execs per harness, or
+# FUZZ_TIME seconds; FUZZ=<names> picks some), `make fuzz-smoke` a few seconds each over
+# the committed corpus (the test command's fuzz stage), `make fuzz-merge` minimizes the
+# campaign's findings into the committed corpora.
+FUZZ_CC      ?= clang-14
+FUZZ_O       := build/fuzz
+FUZZ_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-DCNI_SUITE_VERSION='"$(VERSION)"' -Ipkg -Iplugins -Iipam/host-local -Inode -Itest/fuzz
+FUZZ_NAMES   := $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(FUZZ_O)/fuzz_,$(FUZZ_NAMES))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_O)/obj/%.o,$(PKG_SRC) $(HL_LIB_SRC))
+FUZZ_LIB     := $(FUZZ_O)/libcni-fuzz.a
+
+$(FUZZ_O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+FUZZ_EXTRA_conf_bridge := plugins/bridge/netfilter.c
+FUZZ_EXTRA_nodelist    := node/nodes.c
+FUZZ_EXTRA_watch       := node/nodes.c
+FUZZ_EXTRA_kubeconfig  := node/kubeconfig.c
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(FUZZ_O)/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_LIB) $$(FUZZ_EXTRA_$$*)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ \
+		$< $(FUZZ_EXTRA_$*) $(FUZZ_LIB) -ljansson -lnftnl -lmnl
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	test/fuzz/run.sh smoke $(FUZZ)
+
+fuzz: fuzz-build
+	test/fuzz/run.sh long $(FUZZ)
+
+fuzz-merge: fuzz-build
+	test/fuzz/run.sh merge $(FUZZ)
+
 # The whole suite, as CI runs it (see scripts/test.sh, which also installs dependencies).
 check test: all
 	scripts/test.sh --no-deps
@@ -167,4 +231,5 @@ uninstall:
 clean:
 	rm -rf $(O)/build $(O)/bin
 
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:=.d)
 -include $(PKG_OBJ:.o=.d) $(wildcard $(BUILD)/plugins/*.d $(BUILD)/plugins/*/*.d $(BUILD)/ipam/*/*.d $(BUILD)/node/*.d $(BUILD)/test/*/*.d)

@@ -59,7 +59,7 @@ struct list {
 
 static int list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = nl_msg_payload(nlh);
+	const struct ifaddrmsg *ifa = nl_msg_header(nlh, sizeof(*ifa));
 	const struct nlattr *tb[IFA_MAX + 1];
 	struct list *l = data;
 	struct addr_entry e = {0};
@@ -68,7 +68,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	size_t len;
 	int r;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || (l->ifindex && (int)ifa->ifa_index != l->ifindex))
+	if (nlh->nlmsg_type != RTM_NEWADDR || !ifa || (l->ifindex && (int)ifa->ifa_index != l->ifindex))
 		return 0;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return 0;
@@ -119,9 +119,9 @@ int addr_list(struct nl *nl, int ifindex, int family, struct addr_entry **ret, s
 
 static int any_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = nl_msg_payload(nlh);
+	const struct ifaddrmsg *ifa = nl_msg_header(nlh, sizeof(*ifa));
 
-	return (int)ifa->ifa_index == *(int *)data;
+	return ifa && (int)ifa->ifa_index == *(int *)data;
 }
 
 static bool is_link_local6(const struct ipnet *a)

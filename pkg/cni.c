@@ -92,6 +92,69 @@ void cni_error_set(struct cni_error *e, unsigned code, const char *msg, const ch
 	snprintf(e->details, sizeof(e->details), "%s", strempty(details));
 }
 
+/* ---- JSON strings ---- */
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+	    (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+json_t *cni_json_string(const char *s)
+{
+	json_t *j;
+	char *buf, *p;
+
+	if (!s)
+		return NULL;
+	j = json_string(s);
+	if (j)
+		return j;
+	/* Not UTF-8 (an ifname or path from the environment, a message cut in the middle of
+	 * a character): each bad byte becomes U+FFFD, 3 bytes, as Go's encoding/json does. */
+	buf = malloc(strlen(s) * 3 + 1);
+	if (!buf)
+		return NULL;
+	p = buf;
+	for (const unsigned char *q = (const unsigned char *)s; *q;) {
+		size_t n = utf8_seq(q);
+
+		if (n) {
+			memcpy(p, q, n);
+			p += n;
+			q += n;
+		} else {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
+			q++;
+		}
+	}
+	*p = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
 /* ---- result model ---- */
 
 static void iface_done(struct cni_iface *i)
@@ -130,7 +193,7 @@ static int grow(void **arr, size_t n, size_t size)
 	void *p;
 
 	/* Results hold a handful of entries: grow one at a time, never overflow. */
-	if (n > 4096)
+	if (n >= CNI_RESULT_MAX_ENTRIES)
 		return -E2BIG;
 	p = realloc(*arr, (n + 1) * size);
 	if (!p)
@@ -301,6 +364,12 @@ static int bad(struct parse_ctx *c, const char *field, const char *why)
 	return cni_fail(c->err, CNI_ERR_DECODE, -EINVAL, "%s: %s %s", c->what, field, why);
 }
 
+static int too_many(struct parse_ctx *c, const char *field)
+{
+	return cni_fail(c->err, CNI_ERR_DECODE, -E2BIG, "%s: %s has more than %u entries", c->what, field,
+			CNI_RESULT_MAX_ENTRIES);
+}
+
 static int get_str(struct parse_ctx *c, const json_t *o, const char *key, const char *field,
 		   const char **ret)
 {
@@ -409,6 +478,8 @@ static int parse_routes(struct parse_ctx *c, const json_t *a, const char *field,
 		return 0;
 	if (!json_is_array(a))
 		return bad(c, field, "must be an array");
+	if (json_array_size(a) > CNI_RESULT_MAX_ENTRIES)
+		return too_many(c, field);
 	json_array_foreach (a, i, o) {
 		char f[64];
 
@@ -513,6 +584,8 @@ static int parse_array(struct parse_ctx *c, const json_t *j, const char *key, st
 		return 0;
 	if (!json_is_array(a))
 		return bad(c, key, "must be an array");
+	if (json_array_size(a) > CNI_RESULT_MAX_ENTRIES)
+		return too_many(c, key);
 	json_array_foreach (a, i, o) {
 		char f[64];
 
@@ -574,7 +647,7 @@ static int set_str(json_t *o, const char *key, const char *s)
 {
 	if (!s)
 		return 0;
-	return json_object_set_new(o, key, json_string(s));
+	return json_object_set_new(o, key, cni_json_string(s));
 }
 
 static int set_addr(json_t *o, const char *key, const struct ipnet_addr *a)

@@ -85,6 +85,9 @@ struct cni_route {
 	int table, scope;               /* 1.1.0; -1 = unset */
 };
 
+/* At most this many interfaces, ips and routes each (parsing more is a code-6 error). */
+#define CNI_RESULT_MAX_ENTRIES 4096u
+
 struct cni_result {
 	struct cni_iface *ifaces;
 	size_t n_ifaces;
@@ -112,6 +115,11 @@ int cni_result_parse(const json_t *j, enum cni_version fallback, const char *wha
 		     struct cni_error *err);
 /* Emit in version v (0.1/0.2 need at least one IP: else code 1). NULL on failure. */
 json_t *cni_result_to_json(const struct cni_result *r, enum cni_version v, struct cni_error *err);
+
+/* s as a JSON string (NULL: NULL, or out of memory). Bytes that are not UTF-8 (names and
+ * paths from the environment may hold any) become U+FFFD, as Go's encoding/json does,
+ * where json_string() would fail and leave a key out of the output. */
+json_t *cni_json_string(const char *s);
 
 /* Container ID and interface name rules of libcni (code 4 messages). */
 bool cni_valid_container_id(const char *s);

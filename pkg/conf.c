@@ -4,11 +4,41 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Objects and arrays in buf, outside strings, counting at most up to max + 1. */
+static size_t count_containers(const char *buf, size_t len, size_t max)
+{
+	bool in_str = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n <= max; i++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++; /* whatever follows a backslash is not the string's end */
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			n++;
+		}
+	}
+	return n;
+}
+
 int conf_load(const char *buf, size_t len, const char *what, json_t **ret, struct cni_error *err)
 {
 	json_error_t je;
 	json_t *j;
 
+	/* jansson spends about 200 bytes on an empty object: 1 MiB of "[{},{},...]" would take
+	 * 80 MB. No CNI document comes near the limit (a result holds at most a few thousand). */
+	if (count_containers(buf, len, CONF_MAX_CONTAINERS) > CONF_MAX_CONTAINERS)
+		return cni_fail(err, CNI_ERR_DECODE, -E2BIG,
+				"error parsing %s: more than %u JSON objects and arrays (a limit against "
+				"memory exhaustion)",
+				what, CONF_MAX_CONTAINERS);
 	j = json_loadb(buf, len, 0, &je);
 	if (!j)
 		return cni_fail(err, CNI_ERR_DECODE, -EINVAL, "error parsing %s: line %d column %d: %s", what,

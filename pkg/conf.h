@@ -12,6 +12,10 @@
 
 #include "cni.h"
 
+/* Parse one JSON object (code 6 with jansson's line:column otherwise). Documents with more
+ * than CONF_MAX_CONTAINERS objects and arrays are refused before parsing: bounded memory
+ * for any input (jansson itself limits nesting to 2048 levels). */
+#define CONF_MAX_CONTAINERS 20000u
 int conf_load(const char *buf, size_t len, const char *what, json_t **ret, struct cni_error *err);
 
 int conf_get_str(const json_t *o, const char *key, const char *where, const char **ret, struct cni_error *err);

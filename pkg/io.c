@@ -2,6 +2,7 @@
 #include "io.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -86,8 +87,9 @@ int io_read_alloc(int fd, size_t max, char **ret, size_t *ret_len)
 	return 0;
 }
 
-/* The inode behind an O_PATH fd, opened for real with the access mode of flags. */
-static int reopen_regular(int pfd, int flags, int *ret_fd)
+/* The inode behind an O_PATH fd, opened for real with the access mode of flags. own: it
+ * must also have no other name and belong to us or root. */
+static int reopen_regular(int pfd, int flags, bool own, int *ret_fd)
 {
 	char self[sizeof("/proc/self/fd/") + 12];
 	struct stat st;
@@ -101,6 +103,10 @@ static int reopen_regular(int pfd, int flags, int *ret_fd)
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	if (own && st.st_nlink != 1)
+		return -EMLINK;
+	if (own && st.st_uid != geteuid() && st.st_uid != 0)
+		return -EPERM;
 	(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
 	/* O_NONBLOCK: a lease on the file fails the open instead of blocking it. */
 	fd = open(self, (flags & (O_ACCMODE | O_TRUNC | O_APPEND)) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -110,7 +116,7 @@ static int reopen_regular(int pfd, int flags, int *ret_fd)
 	return 0;
 }
 
-int io_open_regular(int dirfd, const char *path, int flags, mode_t mode, int *ret_fd)
+static int open_regular(int dirfd, const char *path, int flags, mode_t mode, bool own, int *ret_fd)
 {
 	/* A few rounds at most: a file created or removed by someone else between two calls. */
 	for (unsigned round = 0; round < 8; round++) {
@@ -119,7 +125,7 @@ int io_open_regular(int dirfd, const char *path, int flags, mode_t mode, int *re
 
 		pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
 		if (pfd >= 0)
-			return reopen_regular(pfd, flags, ret_fd);
+			return reopen_regular(pfd, flags, own, ret_fd);
 		if (errno != ENOENT || !(flags & O_CREAT))
 			return negerrno();
 		fd = openat(dirfd, path,
@@ -133,4 +139,14 @@ int io_open_regular(int dirfd, const char *path, int flags, mode_t mode, int *re
 			return negerrno();
 	}
 	return -EAGAIN;
+}
+
+int io_open_regular(int dirfd, const char *path, int flags, mode_t mode, int *ret_fd)
+{
+	return open_regular(dirfd, path, flags, mode, false, ret_fd);
+}
+
+int io_open_own(int dirfd, const char *name, int flags, mode_t mode, int *ret_fd)
+{
+	return open_regular(dirfd, name, flags | O_NOFOLLOW, mode, true, ret_fd);
 }

@@ -24,5 +24,10 @@ int io_read_alloc(int fd, size_t max, char **ret, size_t *ret_len);
  * FIFO, socket or device gives -EINVAL, a directory -EISDIR, and nothing is opened for
  * real unless the inode is a regular file. The returned fd has O_CLOEXEC. */
 int io_open_regular(int dirfd, const char *path, int flags, mode_t mode, int *ret_fd);
+/* The same for a file of one's own that is written in place (a store's bookkeeping): never
+ * through a symbolic link (O_NOFOLLOW is implied), and an existing file with other hard
+ * links (-EMLINK: writing it would change a file elsewhere) or owned by someone other than
+ * the caller or root (-EPERM) is refused too. */
+int io_open_own(int dirfd, const char *name, int flags, mode_t mode, int *ret_fd);
 
 #endif

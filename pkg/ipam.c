@@ -3,7 +3,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,32 +92,139 @@ static char **delegate_env(const char *command, char *slot)
 	return env;
 }
 
+/* The child's side of spawn(): dies with its parent, gets the pipes as stdin and stdout
+ * and the default SIGPIPE back (ours is ignored), then execs. An exec error goes back
+ * through err_fd. Only async-signal-safe calls after fork(). */
+static _Noreturn void child(const char *path, char **env, pid_t parent, int in_fd, int out_fd, int err_fd)
+{
+	char *argv[] = {(char *)path, NULL};
+	sigset_t none;
+	int e;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127); /* the parent is already gone */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)signal(SIGPIPE, SIG_DFL);
+	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+		_exit(127);
+	execve(path, argv, env);
+	e = errno;
+	(void)!write(err_fd, &e, sizeof(e));
+	_exit(127);
+}
+
+/* fork + exec of the delegate with PR_SET_PDEATHSIG: when a runtime kills this plugin
+ * (a timeout), the delegate dies with it instead of running on and reserving an address
+ * after the DEL that the runtime sends next. A binary being replaced right now is busy
+ * for a moment (cni PR #763): ETXTBSY is retried. */
 static int spawn(const char *path, char **env, int in_fd, int out_fd, pid_t *ret_pid)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t def;
-	char *argv[] = {(char *)path, NULL};
-	int r;
+	pid_t parent = getpid();
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	/* A binary being replaced right now is busy for a moment (cni PR #763): retry. */
 	for (int tries = 0;; tries++) {
-		r = posix_spawn(ret_pid, path, &fa, &attr, argv, env);
-		if (r != ETXTBSY || tries >= 5)
-			break;
+		_cleanup_close_ int err_r = -EBADF, err_w = -EBADF;
+		int p[2], e = 0, status;
+		ssize_t n;
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return negerrno();
+		err_r = p[0];
+		err_w = p[1];
+		pid = fork();
+		if (pid < 0)
+			return negerrno();
+		if (pid == 0)
+			child(path, env, parent, in_fd, out_fd, err_w);
+		closep(&err_w);
+		err_w = -EBADF;
+		do
+			n = read(err_r, &e, sizeof(e));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			*ret_pid = pid; /* exec'd: the pipe closed on exec */
+			return 0;
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (e != ETXTBSY || tries >= 5)
+			return -(e ? e : EIO);
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
 	}
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return -r;
+}
+
+/* Feed stdin and drain stdout at the same time: a delegate may answer (or fail) before it
+ * has read all of a large config, and would block on a full stdout pipe while we block
+ * on a full stdin pipe. Output beyond max kills the delegate (we would never read the
+ * rest, and it would block forever): -EFBIG. */
+static int exchange(int in_fd, int out_r, const char *in, size_t in_len, size_t max, pid_t pid, char **ret,
+		    size_t *ret_len)
+{
+	_cleanup_close_ int in_w = in_fd;
+	_cleanup_free_ char *buf = NULL;
+	size_t off = 0, len = 0, cap = 0;
+	struct pollfd p[2] = {{.fd = in_w, .events = POLLOUT}, {.fd = out_r, .events = POLLIN}};
+
+	if (in_len == 0)
+		p[0].fd = -1; /* poll() ignores negative fds */
+	if (fcntl(in_w, F_SETFL, O_NONBLOCK) < 0)
+		return negerrno();
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return negerrno();
+		}
+		if (p[0].fd >= 0 && p[0].revents) {
+			ssize_t n = write(in_w, in + off, in_len - off);
+
+			/* A delegate that stops reading is judged by its exit status, not by EPIPE. */
+			if (n > 0)
+				off += (size_t)n;
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == in_len)
+				p[0].fd = -1;
+		}
+		if (p[0].fd < 0 && in_w >= 0) {
+			closep(&in_w); /* EOF for the delegate */
+			in_w = -EBADF;
+		}
+		if (p[1].revents) {
+			ssize_t n;
+
+			if (cap - len < 2) {
+				size_t ncap = cap ? cap * 2 : 8192;
+				char *g;
+
+				if (cap >= max + 2)
+					goto too_big;
+				g = realloc(buf, ncap < max + 2 ? ncap : max + 2);
+				if (!g)
+					return -ENOMEM;
+				buf = g;
+				cap = ncap < max + 2 ? ncap : max + 2;
+			}
+			n = read(out_r, buf + len, cap - len - 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return negerrno();
+			if (n == 0)
+				break;
+			len += (size_t)n;
+			if (len > max)
+				goto too_big;
+		}
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+too_big:
+	(void)kill(pid, SIGKILL);
+	return -EFBIG;
 }
 
 /* Runs the delegate; *ret_out holds its stdout, *ret_status its wait status. */
@@ -127,7 +235,7 @@ static int run_delegate(const struct cni_args *a, const char *path, const char *
 	_cleanup_free_ char **env = NULL;
 	char slot[32];
 	int p[2], r, status;
-	pid_t pid;
+	pid_t pid = -1;
 
 	env = delegate_env(command, slot);
 	if (!env)
@@ -147,16 +255,17 @@ static int run_delegate(const struct cni_args *a, const char *path, const char *
 	in_r = -EBADF;
 	closep(&out_w);
 	out_w = -EBADF;
-	/* A delegate that stops reading early is judged by its exit status, not by EPIPE. */
-	(void)io_write_all(in_w, a->stdin_data, a->stdin_len);
-	closep(&in_w);
-	in_w = -EBADF;
-	r = io_read_alloc(out_r, DELEGATE_OUT_MAX, ret_out, ret_len);
+	r = exchange(TAKE_FD(in_w), out_r, a->stdin_data, a->stdin_len, DELEGATE_OUT_MAX, pid, ret_out, ret_len);
+	closep(&out_r);
+	out_r = -EBADF;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cni_fail_errno(err, CNI_ERR_INTERNAL, negerrno(), "waiting for %s", path);
+	if (r == -EFBIG)
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "%s wrote more than %u bytes on stdout: killed it", path,
+				DELEGATE_OUT_MAX);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "reading the output of %s", path);
+		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "talking to %s", path);
 	*ret_status = status;
 	return 0;
 }

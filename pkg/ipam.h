@@ -2,6 +2,7 @@
  *
  * ipam_exec() finds `type` on CNI_PATH, runs it with the same environment (only
  * CNI_COMMAND changed) and the same stdin, and passes its error object through unchanged.
+ * The delegate's output is bounded (1 MiB) and the delegate dies with the plugin.
  * ipam_apply() puts a result's addresses and routes on a link in a container namespace.
  */
 #ifndef CNI_PKG_IPAM_H

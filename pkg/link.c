@@ -76,13 +76,13 @@ static int parse_linkinfo(const struct nlattr *nest, struct link_info *li)
 
 static int link_info_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifi = nl_msg_payload(nlh);
+	const struct ifinfomsg *ifi = nl_msg_header(nlh, sizeof(*ifi));
 	const struct nlattr *tb[IFLA_MAX + 1];
 	struct link_info li = {.ipvlan_mode = -1, .vlan_filtering = -1, .vlan_default_pvid = -1};
 	const char *name;
 	int r;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
+	if (nlh->nlmsg_type != RTM_NEWLINK || !ifi)
 		return 0;
 	r = nl_parse(nlh, sizeof(*ifi), tb, IFLA_MAX);
 	if (r < 0)
@@ -451,10 +451,10 @@ struct oper_wait {
 static int oper_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct oper_wait *w = data;
-	const struct ifinfomsg *ifi = nl_msg_payload(nlh);
+	const struct ifinfomsg *ifi = nl_msg_header(nlh, sizeof(*ifi));
 	const struct nlattr *tb[IFLA_MAX + 1];
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != w->ifindex)
+	if (nlh->nlmsg_type != RTM_NEWLINK || !ifi || ifi->ifi_index != w->ifindex)
 		return 0;
 	if (nl_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0 || !tb[IFLA_OPERSTATE])
 		return 0;

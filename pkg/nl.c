@@ -196,6 +196,13 @@ static void take_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t offset
 	snprintf(nl->extack, sizeof(nl->extack), "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
 }
 
+/* The kernel's error (-1..-4095) as a positive errno; anything else is not one (and -INT_MIN
+ * would overflow): EPROTO. */
+static int kernel_errno(int error)
+{
+	return error < 0 && error >= -4095 ? -error : EPROTO;
+}
+
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct call *c = data;
@@ -212,7 +219,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	take_extack(c->nl, nlh, off);
-	errno = -e->error;
+	errno = kernel_errno(e->error);
 	return MNL_CB_ERROR;
 }
 
@@ -225,7 +232,7 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(int));
 	if (err < 0) {
 		take_extack(c->nl, nlh, sizeof(int));
-		errno = -err;
+		errno = kernel_errno(err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -243,6 +250,28 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 			c->cb_error = r;
 	}
 	return c->single ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int nl_msgs_check(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	/* libmnl's mnl_nlmsg_ok() compares (int)nlmsg_len: a length of 2 GiB or more passes
+	 * as negative, and the callbacks would read that far. Unsigned, and every message. */
+	while (len > 0) {
+		struct nlmsghdr h;
+
+		if (len < sizeof(h))
+			return -EBADMSG;
+		memcpy(&h, p, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len)
+			return -EBADMSG;
+		if (NLMSG_ALIGN(h.nlmsg_len) >= len)
+			return 0;
+		p += NLMSG_ALIGN(h.nlmsg_len);
+		len -= NLMSG_ALIGN(h.nlmsg_len);
+	}
+	return 0;
 }
 
 int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
@@ -271,6 +300,8 @@ int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
 
 		if (n < 0)
 			return negerrno();
+		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
+			return -EBADMSG;
 		r = mnl_cb_run2(nl->buf, (size_t)n, nlh->nlmsg_seq, nl->portid, data_cb, &c, ctl,
 				ELEMENTSOF(ctl));
 		if (r < 0)
@@ -558,6 +589,8 @@ int nl_wait(struct nl *nl, int timeout_ms, nl_msg_cb cb, void *data)
 				continue;
 			return negerrno();
 		}
+		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
+			return -EBADMSG;
 		len = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len)) {
@@ -613,6 +646,11 @@ void *nl_msg_payload(const struct nlmsghdr *nlh)
 size_t nl_msg_space(const struct nlmsghdr *nlh)
 {
 	return MNL_ALIGN(nlh->nlmsg_len);
+}
+
+const void *nl_msg_header(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	return mnl_nlmsg_get_payload_len(nlh) >= hdrlen ? mnl_nlmsg_get_payload(nlh) : NULL;
 }
 
 uint8_t nl_get_u8(const struct nlattr *a)

@@ -95,6 +95,11 @@ int nl_fd(const struct nl *nl);
 int nl_drain(struct nl *nl, nl_msg_cb cb, void *data);
 int nl_wait(struct nl *nl, int timeout_ms, nl_msg_cb cb, void *data);
 
+/* 0 when buf holds only whole netlink messages (each at least a header long, none past
+ * the end), else -EBADMSG. nl_call() and nl_wait() check every datagram with it before
+ * any callback sees a message. */
+int nl_msgs_check(const void *buf, size_t len);
+
 /* Attribute parsing: fill tb[0..max] from the attributes after a hdrlen family header
  * (or inside a nest). Unknown types are skipped. */
 int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb, unsigned max);
@@ -102,6 +107,9 @@ int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigne
 void *nl_msg_payload(const struct nlmsghdr *nlh);
 /* Bytes a message takes in a buffer of several (its length, aligned). */
 size_t nl_msg_space(const struct nlmsghdr *nlh);
+/* The family header (ifinfomsg, rtmsg...) of hdrlen bytes, NULL when the message is too
+ * short to hold it. */
+const void *nl_msg_header(const struct nlmsghdr *nlh, size_t hdrlen);
 uint8_t nl_get_u8(const struct nlattr *a);
 uint16_t nl_get_u16(const struct nlattr *a);
 uint32_t nl_get_u32(const struct nlattr *a);

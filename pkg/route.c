@@ -118,17 +118,18 @@ static int first_nexthop_oif(const struct nlattr *mp)
 
 static int list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct rtmsg *rtm = nl_msg_payload(nlh);
+	const struct rtmsg *rtm = nl_msg_header(nlh, sizeof(*rtm));
 	const struct nlattr *tb[RTA_MAX + 1];
 	struct list *l = data;
 	struct route_spec rt = {.table = -1, .scope = -1};
-	unsigned alen = ipnet_addr_len(rtm->rtm_family);
+	unsigned alen;
 	int table, r;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST)
+	if (nlh->nlmsg_type != RTM_NEWROUTE || !rtm || rtm->rtm_type != RTN_UNICAST)
 		return 0;
 	if (l->protocol && rtm->rtm_protocol != l->protocol)
 		return 0;
+	alen = ipnet_addr_len(rtm->rtm_family);
 	r = nl_parse(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (r < 0)
 		return r;

@@ -96,7 +96,7 @@ static int parse_bool(const char *s, bool *ret)
 static int kv_split(const char *s, struct cni_kv **ret, size_t *ret_n, struct cni_error *err)
 {
 	struct cni_kv *kv = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	const char *p = s;
 
 	while (p && *p) {
@@ -112,12 +112,16 @@ static int kv_split(const char *s, struct cni_kv **ret, size_t *ret_n, struct cn
 			return cni_fail(err, CNI_ERR_INVALID_ENV, -EINVAL, "CNI_ARGS: invalid pair \"%.*s\"",
 					(int)(end - p), p);
 		}
-		grown = realloc(kv, (n + 1) * sizeof(*kv));
-		if (!grown) {
-			cni_kv_free(kv, n);
-			return cni_fail(err, CNI_ERR_INTERNAL, -ENOMEM, "out of memory");
+		if (n == cap) {
+			/* Doubling: CNI_ARGS may hold tens of thousands of pairs. */
+			grown = reallocarray(kv, cap ? cap * 2 : 8, sizeof(*kv));
+			if (!grown) {
+				cni_kv_free(kv, n);
+				return cni_fail(err, CNI_ERR_INTERNAL, -ENOMEM, "out of memory");
+			}
+			kv = grown;
+			cap = cap ? cap * 2 : 8;
 		}
-		kv = grown;
 		kv[n].key = strndup(p, (size_t)(eq - p));
 		kv[n].value = strndup(eq + 1, (size_t)(end - eq - 1));
 		n++;
@@ -193,9 +197,9 @@ static int emit_error(const struct run *run, const struct cni_error *e)
 		return 1;
 	json_object_set_new(j, "cniVersion", json_string(run->version_label));
 	json_object_set_new(j, "code", json_integer(e->code ? e->code : CNI_ERR_INTERNAL));
-	json_object_set_new(j, "msg", json_string(e->msg[0] ? e->msg : "unknown error"));
+	json_object_set_new(j, "msg", cni_json_string(e->msg[0] ? e->msg : "unknown error"));
 	if (e->details[0])
-		json_object_set_new(j, "details", json_string(e->details));
+		json_object_set_new(j, "details", cni_json_string(e->details));
 	(void)emit(j);
 	return 1;
 }

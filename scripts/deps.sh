@@ -8,13 +8,16 @@
 #   scripts/deps.sh runtimes   podman, runc, containerd, busybox-static (test/runtimes)
 #   scripts/deps.sh vm         qemu-system-x86, busybox-static, kmod, xz-utils (VM lane)
 #   scripts/deps.sh cluster    python3, openssl, kubectl (the node agent's cluster simulation)
+#   scripts/deps.sh fuzz       clang-14 and its libFuzzer/sanitizer runtimes, llvm-14 (symbolizer)
 #   scripts/deps.sh all        everything above
 # Packages already present are not reinstalled; nothing is done when all are there.
 set -euo pipefail
 
 build=(gcc make pkg-config libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev libnftnl-dev git)
 demo=(iproute2 iputils-ping jq)
-test=(check jq containernetworking-plugins iptables valgrind util-linux procps nftables busybox-static)
+# the test command runs every fuzz harness briefly (its fuzz stage)
+fuzz=(clang-14 libclang-rt-14-dev llvm-14)
+test=(check jq containernetworking-plugins iptables valgrind util-linux procps nftables busybox-static "${fuzz[@]}")
 harness=(golang-go dpkg-dev)
 runtimes=(podman runc containerd busybox-static jq iproute2 iputils-ping util-linux tar)
 vm=(qemu-system-x86 busybox-static kmod xz-utils)
@@ -30,6 +33,7 @@ for group in "${@:-build}"; do
 	runtimes) want+=("${runtimes[@]}") ;;
 	vm) want+=("${vm[@]}") ;;
 	cluster) want+=("${cluster[@]}") ;;
+	fuzz) want+=("${build[@]}" "${fuzz[@]}") ;;
 	all) want+=("${build[@]}" "${demo[@]}" "${test[@]}" "${harness[@]}" "${runtimes[@]}" "${vm[@]}" "${cluster[@]}") ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac

@@ -20,8 +20,13 @@
 #   cluster   the node agent (cni-c-node): its API client against a stand-in API server
 #             (test/cluster/api.sh), then a 21-node x 10-pod cluster in namespaces wired by
 #             the agents from a NodeList and from list + watch (test/cluster/sim.sh)
+#   robust    crash injection (200 kills: bridge, bridge + the Go host-local, host-local)
+#             and a storm (200 pods 32-way, CHECK and GC mixed in, the Go host-local on
+#             the same store): the soak lane, short (`make soak` is the long one)
+#   fuzz      every libFuzzer harness (test/fuzz) a few seconds over its committed corpus,
+#             which holds every input that ever found a bug (`make fuzz` is the campaign)
 #   vm        Debian's kernel in QEMU for what this kernel lacks (ipvlan, bridge VLAN
-#             filtering); fails loudly when the VM cannot boot
+#             filtering, ipvlan crash injection); fails loudly when the VM cannot boot
 # shellcheck disable=SC2317 # stage functions are called as "stage_$name"
 set -uo pipefail
 
@@ -31,11 +36,11 @@ stages=()
 for arg in "$@"; do
 	case "$arg" in
 	--no-deps) deps=0 ;;
-	build | unit | blackbox | san | harness | runtimes | cluster | vm) stages+=("$arg") ;;
+	build | unit | blackbox | san | harness | runtimes | cluster | robust | fuzz | vm) stages+=("$arg") ;;
 	*) echo "test.sh: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done
-[ ${#stages[@]} -gt 0 ] || stages=(build unit blackbox san harness runtimes cluster vm)
+[ ${#stages[@]} -gt 0 ] || stages=(build unit blackbox san harness runtimes cluster robust fuzz vm)
 [ "$(id -u)" -eq 0 ] || { echo "test.sh: run as root (tests create network namespaces)" >&2; exit 1; }
 
 if [ "$deps" -eq 1 ]; then
@@ -120,6 +125,18 @@ stage_cluster() {
 	san_end "$PWD/$san/sanitizer-logs-cluster" || rc=1
 	test/cluster/sim.sh "$PWD/bin" || rc=1
 	return "$rc"
+}
+
+# The soak lane, short: crash injection and a storm (test/blackbox/test_crash.c, test_storm.c).
+stage_robust() {
+	make -j"$jobs" all build/blackbox-tests || return 1
+	CNI_TEST_LANE=soak scripts/run-blackbox.sh build/blackbox-tests "$PWD/bin"
+}
+
+# Every fuzz harness briefly over its committed corpus (clang's libFuzzer, ASan + UBSan).
+stage_fuzz() {
+	make -j"$jobs" fuzz-build || return 1
+	test/fuzz/run.sh smoke
 }
 
 # One boot runs the vm lane's suites (ipvlan, bridge VLANs) with the normal build and with

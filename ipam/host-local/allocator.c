@@ -114,7 +114,7 @@ static int get_requested(struct store *st, const struct alloc_rangeset *s, unsig
 			 struct cni_error *err)
 {
 	const struct alloc_range *r = alloc_rangeset_find(s, req);
-	char ip[IPNET_STRLEN], set[ALLOC_SET_STRLEN];
+	char ip[IPNET_STRLEN], set[ALLOC_SET_STRLEN], why[STORE_ERRLEN];
 	int k;
 
 	ipnet_addr_fmt(req, ip);
@@ -128,8 +128,8 @@ static int get_requested(struct store *st, const struct alloc_rangeset *s, unsig
 				ip);
 	k = store_reserve(st, id, ifname, req, idx);
 	if (k < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, k,
-				      "failed to allocate for range %u: cannot reserve %s", idx, ip);
+		return cni_fail(err, CNI_ERR_INTERNAL, k, "failed to allocate for range %u: cannot reserve %s: %s",
+				idx, ip, store_strerror(st, k, why));
 	if (k == 0)
 		return cni_fail(err, CNI_ERR_INTERNAL, -EADDRINUSE,
 				"failed to allocate for range %u: requested IP address %s is not available in "
@@ -185,13 +185,13 @@ int alloc_get(struct store *st, const struct alloc_rangeset *s, unsigned idx, co
 				      idx, idx);
 	alloc_iter_init(&it, s, k > 0 ? &last : NULL);
 	while ((r = alloc_iter_next(&it, &ip))) {
-		char buf[IPNET_STRLEN];
+		char buf[IPNET_STRLEN], why[STORE_ERRLEN];
 
 		k = store_reserve(st, id, ifname, &ip, idx);
 		if (k < 0)
-			return cni_fail_errno(err, CNI_ERR_INTERNAL, k,
-					      "failed to allocate for range %u: cannot reserve %s", idx,
-					      ipnet_addr_fmt(&ip, buf));
+			return cni_fail(err, CNI_ERR_INTERNAL, k,
+					"failed to allocate for range %u: cannot reserve %s: %s", idx,
+					ipnet_addr_fmt(&ip, buf), store_strerror(st, k, why));
 		if (k > 0) {
 			fill(ret, r, &ip);
 			return 0;

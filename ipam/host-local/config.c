@@ -14,7 +14,13 @@
 #include "store.h"
 
 #define PATH_LEN 96
-#define RESOLV_MAX (1u << 20)
+#define RESOLV_MAX CONFIG_RESOLV_MAX
+/* Limits far above any real configuration (one or two range sets, a few routes) that keep
+ * time and memory bounded whatever the input: every range is compared with every other. */
+#define MAX_SETS 64	 /* range sets: one address each */
+#define MAX_RANGES 1024	 /* ranges in all range sets together */
+#define MAX_REQUESTED 64 /* distinct requested IPs (each needs a range set of its own) */
+#define MAX_ROUTES 1024	 /* ipam.routes */
 
 /* "<path>": <what>, code 7. */
 static int fail_at(struct cni_error *err, const char *path, const char *fmt, ...) _printf_(3, 4);
@@ -230,6 +236,7 @@ struct set_list {
 	struct alloc_rangeset *v;
 	char (*path)[PATH_LEN];
 	size_t n;
+	size_t n_ranges; /* in all sets */
 };
 
 static int push_set(struct set_list *l, const json_t *a, const char *path, bool legacy, struct cni_error *err)
@@ -238,6 +245,10 @@ static int push_set(struct set_list *l, const json_t *a, const char *path, bool 
 	char (*p)[PATH_LEN];
 	int r;
 
+	if (l->n >= MAX_SETS)
+		return fail_at(err, path, "more than %d range sets", MAX_SETS);
+	if (json_is_array(a) && json_array_size(a) > MAX_RANGES - l->n_ranges)
+		return fail_at(err, path, "more than %d ranges in all range sets together", MAX_RANGES);
 	r = parse_set(a, path, legacy, &s, err);
 	if (r < 0)
 		return r;
@@ -254,6 +265,7 @@ static int push_set(struct set_list *l, const json_t *a, const char *path, bool 
 	l->v[l->n] = s;
 	path_fmt(l->path[l->n], PATH_LEN, "%s", path);
 	l->n++;
+	l->n_ranges += s.n;
 	return 0;
 }
 
@@ -267,6 +279,8 @@ static void set_list_done(struct set_list *l)
 
 static int push_sets(struct set_list *l, const json_t *a, const char *path, struct cni_error *err)
 {
+	if (json_array_size(a) > MAX_SETS)
+		return fail_at(err, path, "more than %d range sets", MAX_SETS);
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		char sp[PATH_LEN];
 		int r;
@@ -368,6 +382,8 @@ static int push_requested(struct config *c, const struct ipnet_addr *a)
 	for (size_t i = 0; i < c->n_requested; i++)
 		if (ipnet_addr_eq(&c->requested[i], a))
 			return 0;
+	if (c->n_requested >= MAX_REQUESTED)
+		return -E2BIG;
 	v = realloc(c->requested, (c->n_requested + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -409,7 +425,10 @@ static int parse_ip_list(struct config *c, const json_t *o, const char *key, con
 			return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"%s\" must be a string", ep);
 		if (parse_req_ip(json_string_value(v), &ip) < 0)
 			return fail_at(err, ep, "%s is not a valid IP", json_string_value(v));
-		if (push_requested(c, &ip) < 0)
+		r = push_requested(c, &ip);
+		if (r == -E2BIG)
+			return fail_at(err, kp, "more than %d distinct requested IPs", MAX_REQUESTED);
+		if (r < 0)
 			return cni_fail(err, CNI_ERR_INTERNAL, -ENOMEM, "out of memory");
 	}
 	return 0;
@@ -484,6 +503,8 @@ static int parse_routes(const json_t *ipam, struct config *c, struct cni_error *
 	r = conf_get_array(ipam, "routes", "ipam.", &a, err);
 	if (r < 0 || !a || json_array_size(a) == 0)
 		return r;
+	if (json_array_size(a) > MAX_ROUTES)
+		return fail_at(err, "ipam.routes", "more than %d routes", MAX_ROUTES);
 	c->routes = calloc(json_array_size(a), sizeof(*c->routes));
 	if (!c->routes)
 		return cni_fail(err, CNI_ERR_INTERNAL, -ENOMEM, "out of memory");
@@ -570,7 +591,7 @@ static int append_str(json_t *o, const char *key, const char *s)
 		if (!a || json_object_set_new(o, key, a) < 0)
 			return -ENOMEM;
 	}
-	return json_array_append_new(a, json_string(s)) < 0 ? -ENOMEM : 0;
+	return json_array_append_new(a, cni_json_string(s)) < 0 ? -ENOMEM : 0;
 }
 
 /* One line: keyword and fields, split on blanks; "#" and ";" start a comment line. */
@@ -586,7 +607,7 @@ static int resolv_line(char *line, json_t *dns)
 	if (!f)
 		return 0;
 	if (strcmp(kw, "domain") == 0)
-		return json_object_set_new(dns, "domain", json_string(f)) < 0 ? -ENOMEM : 0;
+		return json_object_set_new(dns, "domain", cni_json_string(f)) < 0 ? -ENOMEM : 0;
 	if (strcmp(kw, "nameserver") == 0)
 		return append_str(dns, "nameservers", f);
 	list = strcmp(kw, "search") == 0 || strcmp(kw, "options") == 0;

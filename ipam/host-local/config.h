@@ -31,7 +31,10 @@ int config_parse(const json_t *conf, enum cni_version v, const char *args_ip, st
 		 struct cni_error *err);
 void config_done(struct config *c);
 
-/* resolv.conf → {nameservers, domain, search, options} (NULL when it holds none of them). */
+/* resolv.conf → {nameservers, domain, search, options} (NULL when it holds none of them).
+ * A file larger than CONFIG_RESOLV_MAX is -EFBIG: a real one holds a few lines, and 1 MiB
+ * of search domains cost 54 MB of JSON. */
+#define CONFIG_RESOLV_MAX (64u << 10)
 int config_resolv_conf(const char *path, json_t **ret);
 
 /* GC: "cni.dev/valid-attachments" (or the older "cni.dev/attachments"); required.

@@ -1,5 +1,6 @@
 /* ops.c: ADD, DEL, CHECK, GC and STATUS over the config, the allocator and the store.
  *
+ * Paths from the config are cut at 200 characters in messages, so the reason always fits.
  * Error codes: 7 for the config (key path in the message), 4 for a bad CNI_ARGS IP, 11 when
  * another plugin holds the lock for longer than STORE_LOCK_TIMEOUT_MS, 50 from STATUS when
  * the data directory is unusable, and 999 (the reference's code) for everything else,
@@ -7,6 +8,7 @@
  */
 #include "ops.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,22 +18,29 @@
 
 static int load(const struct cni_args *a, struct config *ret, struct cni_error *err)
 {
+	/* The store is <dataDir>/<name>: the name must fit in one directory entry. */
+	if (strlen(a->name) > NAME_MAX)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -ENAMETOOLONG,
+				"\"name\" is longer than %d characters: host-local keeps a network's "
+				"reservations in a directory of that name",
+				NAME_MAX);
 	return config_parse(a->conf, a->version, cni_args_get(a, "IP"), ret, err);
 }
 
 static int open_store(const struct config *c, const struct cni_args *a, struct store **ret,
 		      struct cni_error *err)
 {
+	char why[STORE_ERRLEN];
 	int r;
 
-	r = store_open(c->data_dir, a->name, STORE_LOCK_TIMEOUT_MS, ret);
+	r = store_open(c->data_dir, a->name, STORE_LOCK_TIMEOUT_MS, ret, why);
 	if (r == -ETIMEDOUT)
 		return cni_fail(err, CNI_ERR_TRY_AGAIN, r,
-				"timed out after %u s waiting for the lock %s/%s/lock: another plugin holds it",
+				"timed out after %u s waiting for the lock %.200s/%s/lock: another plugin holds it",
 				STORE_LOCK_TIMEOUT_MS / 1000, c->data_dir, a->name);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "cannot open the data directory %s/%s",
-				      c->data_dir, a->name);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "cannot open the data directory %.200s/%s: %s", c->data_dir,
+				a->name, why[0] ? why : strerror(-r));
 	return 0;
 }
 
@@ -113,10 +122,14 @@ int ops_add(const struct cni_args *a, struct cni_result *ret, struct cni_error *
 		r = config_resolv_conf(c.resolv_conf, &res.dns);
 		if (r == -EINVAL || r == -EISDIR)
 			return cni_fail(err, CNI_ERR_INVALID_CONFIG, r,
-					"\"ipam.resolvConf\": %s is not a regular file", c.resolv_conf);
+					"\"ipam.resolvConf\": %.200s is not a regular file", c.resolv_conf);
+		if (r == -EFBIG)
+			return cni_fail(err, CNI_ERR_INVALID_CONFIG, r,
+					"\"ipam.resolvConf\": %.200s is larger than %u bytes", c.resolv_conf,
+					CONFIG_RESOLV_MAX);
 		if (r < 0)
 			return cni_fail_errno(err, CNI_ERR_INVALID_CONFIG, r,
-					      "\"ipam.resolvConf\": cannot read %s", c.resolv_conf);
+					      "\"ipam.resolvConf\": cannot read %.200s", c.resolv_conf);
 	}
 	used = calloc(c.n_requested + 1, sizeof(*used));
 	if (!used)
@@ -144,6 +157,7 @@ int ops_del(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(store_closep) struct store *st = NULL;
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	int r;
 
 	r = load(a, &c, err);
@@ -155,8 +169,8 @@ int ops_del(const struct cni_args *a, struct cni_error *err)
 	/* Nothing held is success: DEL must be idempotent. */
 	r = store_release_by_id(st, a->container_id, a->ifname);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "failed to release the IPs of %s (%s)",
-				      a->container_id, a->ifname);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "failed to release the IPs of %s (%s): %s", a->container_id,
+				a->ifname, store_strerror(st, r, why));
 	return 0;
 }
 
@@ -164,6 +178,7 @@ int ops_check(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(store_closep) struct store *st = NULL;
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	int r;
 
 	r = load(a, &c, err);
@@ -174,8 +189,8 @@ int ops_check(const struct cni_args *a, struct cni_error *err)
 		return r;
 	r = store_find_by_id(st, a->container_id, a->ifname);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r, "cannot read the data directory %s/%s",
-				      c.data_dir, a->name);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "cannot read the data directory %.200s/%s: %s", c.data_dir,
+				a->name, store_strerror(st, r, why));
 	if (r == 0)
 		return cni_fail(err, CNI_ERR_INTERNAL, -EINVAL,
 				"host-local: Failed to find address added by container %s", a->container_id);
@@ -187,6 +202,7 @@ int ops_gc(const struct cni_args *a, struct cni_error *err)
 	_cleanup_free_ struct store_attachment *valid = NULL;
 	_cleanup_(store_closep) struct store *st = NULL;
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	size_t n = 0;
 	int r;
 
@@ -201,23 +217,23 @@ int ops_gc(const struct cni_args *a, struct cni_error *err)
 		return r;
 	r = store_gc(st, valid, n);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_INTERNAL, r,
-				      "GC: cannot release every stale reservation in %s/%s", c.data_dir,
-				      a->name);
+		return cni_fail(err, CNI_ERR_INTERNAL, r, "GC: cannot release every stale reservation in %.200s/%s: %s",
+				c.data_dir, a->name, store_strerror(st, r, why));
 	return 0;
 }
 
 int ops_status(const struct cni_args *a, struct cni_error *err)
 {
 	_cleanup_(config_done) struct config c = {0};
+	char why[STORE_ERRLEN];
 	int r;
 
 	r = load(a, &c, err);
 	if (r < 0)
 		return r;
-	r = store_probe(c.data_dir, a->name);
+	r = store_probe(c.data_dir, a->name, why);
 	if (r < 0)
-		return cni_fail_errno(err, CNI_ERR_NOT_AVAILABLE, r, "data directory %s/%s is not usable",
-				      c.data_dir, a->name);
+		return cni_fail(err, CNI_ERR_NOT_AVAILABLE, r, "data directory %.200s/%s is not usable: %s", c.data_dir,
+				a->name, why[0] ? why : strerror(-r));
 	return 0;
 }

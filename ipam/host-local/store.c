@@ -28,6 +28,16 @@
  * whose content cannot name an entry (long or odd ids) are not indexed: lookups for such
  * ids always walk. Only changes by someone holding the lock (as the Go plugin does) or
  * made while no one holds it are detected; rewriting a file's content in place is not.
+ *
+ * Hostile contents. dataDir is the administrator's path (cleaned lexically like Go's
+ * filepath.Join, so both plugins use one directory; symbolic links in it are followed as
+ * the reference does). Everything below it is untrusted: <network> must be a directory
+ * owned by root or us (a symbolic link there would take every write elsewhere), every
+ * file is opened relative to its fd by a single validated name with O_NOFOLLOW, through
+ * O_PATH first (a FIFO or device is never opened for real, so nothing blocks), and a file
+ * written in place (lock, last_reserved_ip.<n>, index entries) must be a regular file of
+ * ours with no other hard link. A symbolic link, FIFO or directory under a reservation's
+ * name is just a taken address; an index entry without our header is not trusted.
  */
 #include "store.h"
 
@@ -35,6 +45,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -77,6 +88,8 @@ struct store {
 	size_t n_files;
 	char boot[64];
 	struct store_stats stats;
+	char culprit[NAME_MAX + 1]; /* the file the last refusal was about */
+	int culprit_err;	    /* why: -ELOOP, -EBADFD, -EISDIR */
 };
 
 struct strv {
@@ -150,6 +163,63 @@ static int read_small(int dfd, const char *name, char *buf, size_t size, size_t 
 	return io_read(fd, buf, size, ret_len);
 }
 
+/* What is wrong with a file refused with r (see refuse()). */
+static const char *file_problem(int r)
+{
+	switch (r) {
+	case -ELOOP:
+		return "a symbolic link, not a regular file";
+	case -EISDIR:
+		return "a directory, not a regular file";
+	case -EMLINK:
+		return "a file with other hard links (writing it would change them too)";
+	case -EPERM:
+		return "owned by another user";
+	case -EBADFD:
+		return "a FIFO, socket or device, not a regular file";
+	default:
+		return strerror(r < 0 ? -r : EIO);
+	}
+}
+
+/* Read a file of ours (never through a link of any kind) of at most size-1 bytes. */
+static int read_own(int dfd, const char *name, char *buf, size_t size, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = io_open_own(dfd, name, O_RDONLY, 0, &fd);
+	if (r < 0)
+		return r == -EINVAL || r == -EISDIR ? -EBADFD : r;
+	return io_read(fd, buf, size, ret_len);
+}
+
+/* A file of ours that must be written in place is not a plain regular file of ours:
+ * remember which one and why (store_strerror() says so), and fail with -ELOOP (a symbolic
+ * link), -EISDIR, -EBADFD (a FIFO, socket or device), -EMLINK (it has other names: writing
+ * it would change a file elsewhere) or -EPERM (someone else's). Nothing was opened for
+ * real: a FIFO never blocks. */
+static int refuse(struct store *s, const char *name, int r)
+{
+	if (r == -EINVAL)
+		r = -EBADFD;
+	if (r != -ELOOP && r != -EBADFD && r != -EISDIR && r != -EMLINK && r != -EPERM)
+		return r;
+	snprintf(s->culprit, sizeof(s->culprit), "%s", name);
+	s->culprit_err = r;
+	return r;
+}
+
+/* Open (creating it when missing) a file of ours to write in place: never through a
+ * symbolic link or another hard link, never anything but a regular file. */
+static int open_for_write(struct store *s, int dfd, const char *name, int flags, int *ret)
+{
+	int r;
+
+	r = io_open_own(dfd, name, flags | O_CREAT, 0600, ret);
+	return r < 0 ? refuse(s, name, r) : 0;
+}
+
 /* The content a reservation of (id, ifname) has once trimmed; ifname NULL: legacy "id". */
 static int want_content(const char *id, const char *ifname, char buf[static CONTENT_MAX])
 {
@@ -172,11 +242,14 @@ static int want_content(const char *id, const char *ifname, char buf[static CONT
 }
 
 /* A name the reference could have written as a reservation: not one of its other files,
- * not hidden (our temp files and .idx). */
+ * not hidden (our temp files and .idx). Names that an index entry's lines cannot hold (a
+ * newline in them, or a leading '#' like the header) are never reservations either: no
+ * plugin writes them (reservations are named after addresses), and the walk and the index
+ * must agree on what counts (found by fuzz_store). */
 static bool is_candidate_name(const char *name)
 {
-	return name[0] != '.' && strcmp(name, LOCK_NAME) != 0 &&
-	       strncmp(name, LAST_PREFIX, strlen(LAST_PREFIX)) != 0 && !strchr(name, '/') &&
+	return name[0] != '.' && name[0] != '#' && strcmp(name, LOCK_NAME) != 0 &&
+	       strncmp(name, LAST_PREFIX, strlen(LAST_PREFIX)) != 0 && !strpbrk(name, "/\n") &&
 	       strlen(name) <= NAME_MAX;
 }
 
@@ -272,6 +345,48 @@ restore:
 
 /* ---- the directory ---- */
 
+/* Go's filepath.Clean: the reference joins dataDir and the network name with
+ * filepath.Join, which cleans lexically ("a/b/../c" is "a/c" even when b is a symbolic
+ * link); the same config must name the same directory for both. out has room for
+ * strlen(in) + 2 bytes. */
+static void path_clean(const char *in, char *out)
+{
+	bool rooted = in[0] == '/';
+	size_t r = rooted, w = rooted, n = strlen(in), dotdot = rooted;
+
+	if (rooted)
+		out[0] = '/';
+	while (r < n) {
+		if (in[r] == '/') {
+			r++;
+		} else if (in[r] == '.' && (r + 1 == n || in[r + 1] == '/')) {
+			r++;
+		} else if (in[r] == '.' && in[r + 1] == '.' && (r + 2 == n || in[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				/* drop the last element */
+				for (w--; w > dotdot && out[w] != '/'; w--)
+					;
+			} else if (!rooted) {
+				/* a relative path keeps its leading ".." */
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			for (; r < n && in[r] != '/'; r++)
+				out[w++] = in[r];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+}
+
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
@@ -293,52 +408,96 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int open_dir(const char *data_dir, const char *network, int *ret)
+static void why_fmt(char *why, const char *fmt, ...) _printf_(2, 3);
+static void why_fmt(char *why, const char *fmt, ...)
 {
-	char path[PATH_MAX];
-	int n, r, fd;
+	va_list ap;
 
-	if (!network || !*network || strchr(network, '/') || strcmp(network, ".") == 0 ||
-	    strcmp(network, "..") == 0)
+	if (!why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, STORE_ERRLEN, fmt, ap);
+	va_end(ap);
+}
+
+/* dataDir is the administrator's: it is created like the reference's MkdirAll and may go
+ * through symbolic links. The network's directory in it is ours, and everything happens
+ * relative to it: it must be a real directory (a symbolic link there would take every
+ * write elsewhere), owned by us or root. */
+static int open_dir(const char *data_dir, const char *network, int *ret, char *why)
+{
+	_cleanup_close_ int top = -EBADF, fd = -EBADF;
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (!network || !*network || strchr(network, '/') || network[0] == '.' || strlen(network) > NAME_MAX)
 		return -EINVAL;
-	n = snprintf(path, sizeof(path), "%s/%s", data_dir && *data_dir ? data_dir : STORE_DEFAULT_DIR,
-		     network);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (!data_dir || !*data_dir)
+		data_dir = STORE_DEFAULT_DIR;
+	if (strlen(data_dir) + 2 > sizeof(path))
 		return -ENAMETOOLONG;
+	path_clean(data_dir, path);
 	r = mkdir_p(path, 0755);
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	/* O_DIRECTORY: anything but a directory fails before it is opened (never blocks). */
+	top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
 		return -errno;
-	*ret = fd;
+	if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(top, network, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (fstatat(top, network, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			why_fmt(why, "it is a symbolic link: refusing to follow it out of the data directory");
+			return -ELOOP;
+		}
+		if (r == -ENOTDIR)
+			why_fmt(why, "it is not a directory");
+		return r;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		why_fmt(why, "it belongs to uid %u, neither root nor this plugin's user: refusing to use it",
+			(unsigned)st.st_uid);
+		return -EPERM;
+	}
+	*ret = TAKE_FD(fd);
 	return 0;
 }
 
 /* The network's directory and its lock file (created as go-filemutex does: 0750). */
-static int open_dir_and_lock(const char *data_dir, const char *network, int *ret_dfd, int *ret_lock_fd)
+static int open_dir_and_lock(const char *data_dir, const char *network, int *ret_dfd, int *ret_lock_fd,
+			     char *why)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	int r, fd;
 
-	r = open_dir(data_dir, network, &dfd);
+	r = open_dir(data_dir, network, &dfd, why);
 	if (r < 0)
 		return r;
-	r = io_open_regular(dfd, LOCK_NAME, O_RDONLY | O_CREAT | O_NOFOLLOW, 0750, &fd);
-	if (r < 0)
+	r = io_open_own(dfd, LOCK_NAME, O_RDONLY | O_CREAT, 0750, &fd);
+	if (r < 0) {
+		why_fmt(why, "its lock file is %s: refusing to use it", file_problem(r == -EINVAL ? -EBADFD : r));
 		return r;
+	}
 	*ret_dfd = TAKE_FD(dfd);
 	*ret_lock_fd = fd;
 	return 0;
 }
 
-int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret)
+int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret, char *why)
 {
 	_cleanup_close_ int dfd = -EBADF, lock_fd = -EBADF;
 	struct store *s;
 	int r;
 
-	r = open_dir_and_lock(data_dir, network, &dfd, &lock_fd);
+	if (why)
+		why[0] = '\0';
+	r = open_dir_and_lock(data_dir, network, &dfd, &lock_fd, why);
 	if (r < 0)
 		return r;
 	r = lock_wait(lock_fd, timeout_ms);
@@ -552,9 +711,9 @@ static int entry_write_file(struct store *s, const char *ename, const char *cons
 		buf[off + l] = '\n';
 		off += l + 1;
 	}
-	fd = openat(s->idx_fd, ename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	r = open_for_write(s, s->idx_fd, ename, O_WRONLY | O_TRUNC, &fd);
+	if (r < 0)
+		return r;
 	r = io_write_all(fd, buf, len);
 	s->dirty = true;
 	return r;
@@ -581,11 +740,11 @@ static int entry_append(struct store *s, const char *ename, const char *name)
 	_cleanup_close_ int fd = -EBADF;
 	char line[sizeof(IDX_HEADER) + NAME_MAX + 2];
 	struct stat st;
-	int n;
+	int n, r;
 
-	fd = openat(s->idx_fd, ename, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	r = open_for_write(s, s->idx_fd, ename, O_WRONLY | O_APPEND, &fd);
+	if (r < 0)
+		return r;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	n = snprintf(line, sizeof(line), "%s%s\n", st.st_size == 0 ? IDX_HEADER : "", name);
@@ -603,13 +762,16 @@ static int entry_read(struct store *s, const char *ename, struct strv *ret)
 
 	if (!buf)
 		return -ENOMEM;
-	r = read_small(s->idx_fd, ename, buf, ENTRY_MAX, &len);
+	r = read_own(s->idx_fd, ename, buf, ENTRY_MAX, &len);
 	if (r == -ENOENT) {
 		*ret = l;
 		return 0;
 	}
 	if (r < 0)
 		return r;
+	/* Every entry we write starts with the header: anything else is not ours. */
+	if (strncmp(buf, IDX_HEADER, strlen(IDX_HEADER)) != 0)
+		return -EBADMSG;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || !is_candidate_name(line) || strv_has(&l, line))
 			continue;
@@ -798,9 +960,9 @@ static int index_rebuild(struct store *s)
 	r = index_sync(s);
 	if (r < 0)
 		return r;
-	boot = openat(s->idx_fd, s->boot, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (boot < 0)
-		return -errno;
+	r = open_for_write(s, s->idx_fd, s->boot, O_WRONLY, &boot);
+	if (r < 0)
+		return r;
 	s->dirty = true;
 	s->stats.rebuilds++;
 	return 0;
@@ -958,7 +1120,10 @@ static int create_via_temp(int dfd, const char *name, const char *data, size_t l
 	int r;
 
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* A leftover of a crash (or whatever else is planted there) is removed, and the temp
+	 * file is always a new one: an existing inode is never opened, let alone written. */
+	(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	r = fchmod(fd, 0600) < 0 ? -errno : io_write_all(fd, data, len);
@@ -1001,17 +1166,17 @@ static int write_last(struct store *s, unsigned range_id, const char *ip)
 {
 	_cleanup_close_ int fd = -EBADF;
 	char name[sizeof(LAST_PREFIX) + 12];
-
 	size_t len = strlen(ip);
 	ssize_t n;
+	int r;
 
 	snprintf(name, sizeof(name), LAST_PREFIX "%u", range_id);
 	/* Overwrite, then cut: O_TRUNC would make ext4 flush the file at close (auto_da_alloc),
 	 * a third of an ADD. A crash in between leaves at worst another IP in it, which only
 	 * moves where the next round starts. */
-	fd = openat(s->dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	r = open_for_write(s, s->dfd, name, O_WRONLY, &fd);
+	if (r < 0)
+		return r;
 	do
 		n = pwrite(fd, ip, len, 0);
 	while (n < 0 && errno == EINTR);
@@ -1255,27 +1420,46 @@ int store_last_reserved(struct store *s, unsigned range_id, struct ipnet_addr *r
 
 /* ---- GC ---- */
 
-static bool gc_keep(const char *content, const struct store_attachment *valid, size_t n)
+/* The contents that keep a file: "<id>\r\n<ifname>" of every valid attachment, and "<id>"
+ * (a legacy id-only file is kept while its container has any attachment), sorted: each
+ * file costs one binary search, however long the list (n files x m attachments would
+ * not be bounded). */
+static int gc_wants(const struct store_attachment *valid, size_t n, struct strv *ret)
 {
-	bool legacy = !strstr(content, "\r\n");
+	struct strv l = {0};
 
 	for (size_t i = 0; i < n; i++) {
 		char want[CONTENT_MAX];
 
-		if (!valid[i].id || (!legacy && !valid[i].ifname))
+		if (!valid[i].id)
 			continue;
-		/* a legacy id-only file is kept while its container has any attachment */
-		if (want_content(valid[i].id, legacy ? NULL : valid[i].ifname, want) == 0 &&
-		    strcmp(want, content) == 0)
-			return true;
+		if (valid[i].ifname && want_content(valid[i].id, valid[i].ifname, want) == 0 && strv_push(&l, want) < 0)
+			goto oom;
+		if (want_content(valid[i].id, NULL, want) == 0 && strv_push(&l, want) < 0)
+			goto oom;
 	}
-	return false;
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	*ret = l;
+	return 0;
+oom:
+	strv_done(&l);
+	return -ENOMEM;
+}
+
+static bool gc_keep(const char *content, const struct strv *wants)
+{
+	return wants->n && bsearch(&content, wants->v, wants->n, sizeof(*wants->v), cmp_str);
 }
 
 int store_gc(struct store *s, const struct store_attachment *valid, size_t n_valid)
 {
+	_cleanup_(strv_done) struct strv wants = {0};
 	int r, first = 0, released = 0;
 
+	r = gc_wants(valid, n_valid, &wants);
+	if (r < 0)
+		return r;
 	r = walk(s);
 	if (r < 0)
 		return r;
@@ -1286,7 +1470,7 @@ int store_gc(struct store *s, const struct store_attachment *valid, size_t n_val
 		/* Only IP-named files are reservations; unreadable ones are not ours to judge.
 		 * Empty ones are leftovers of a crash (under the lock nobody is writing them). */
 		if (ipnet_addr_parse(f->name, &a) < 0 || !f->content ||
-		    (f->content[0] && gc_keep(f->content, valid, n_valid))) {
+		    (f->content[0] && gc_keep(f->content, &wants))) {
 			i++;
 			continue;
 		}
@@ -1304,6 +1488,16 @@ int store_gc(struct store *s, const struct store_attachment *valid, size_t n_val
 	if (s->mode == IDX_OFF)
 		index_invalidate(s);
 	return first < 0 ? first : released;
+}
+
+const char *store_strerror(const struct store *s, int r, char buf[static STORE_ERRLEN])
+{
+	if (!s || !s->culprit[0] || r != s->culprit_err) {
+		snprintf(buf, STORE_ERRLEN, "%s", strerror(r < 0 ? -r : EIO));
+		return buf;
+	}
+	snprintf(buf, STORE_ERRLEN, "%s in the store is %s: refusing to use it", s->culprit, file_problem(r));
+	return buf;
 }
 
 const struct store_stats *store_stats(const struct store *s)
@@ -1325,12 +1519,14 @@ void store_close(struct store *s)
 	free(s);
 }
 
-int store_probe(const char *data_dir, const char *network)
+int store_probe(const char *data_dir, const char *network, char *why)
 {
 	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
 	int r;
 
-	r = open_dir_and_lock(data_dir, network, &dfd, &fd);
+	if (why)
+		why[0] = '\0';
+	r = open_dir_and_lock(data_dir, network, &dfd, &fd, why);
 	if (r < 0)
 		return r;
 	(void)close(TAKE_FD(fd));

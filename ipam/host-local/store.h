@@ -32,8 +32,14 @@ struct store_stats {
 	unsigned rebuilds; /* index rewritten from a walk */
 };
 
-/* mkdir -p <data_dir>/<network>, then lock it, waiting at most timeout_ms (-ETIMEDOUT). */
-int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret);
+#define STORE_ERRLEN 400
+
+/* mkdir -p <data_dir>/<network>, then lock it, waiting at most timeout_ms (-ETIMEDOUT).
+ * data_dir is cleaned lexically like Go's filepath.Clean (the reference's directory) and
+ * may go through symbolic links; <network> itself must be a directory (-ELOOP: a symbolic
+ * link, -ENOTDIR) owned by root or the caller (-EPERM), and its lock a regular file of
+ * ours. why (STORE_ERRLEN bytes, may be NULL) says what was refused, "" otherwise. */
+int store_open(const char *data_dir, const char *network, unsigned timeout_ms, struct store **ret, char *why);
 /* Publishes the index (when it changed) and unlocks. */
 void store_close(struct store *s);
 DEFINE_CLEANUP_FUNC(struct store *, store_close)
@@ -59,7 +65,13 @@ int store_last_reserved(struct store *s, unsigned range_id, struct ipnet_addr *r
 int store_gc(struct store *s, const struct store_attachment *valid, size_t n_valid);
 const struct store_stats *store_stats(const struct store *s);
 
-/* Can ADD work here? Creates the directory and checks that files can be created in it. */
-int store_probe(const char *data_dir, const char *network);
+/* Text for a failure r of the last call on s: when a file of the store was refused (a
+ * symbolic link, FIFO, device... where a regular file of ours belongs), which one and why;
+ * else strerror(-r). s may be NULL. */
+const char *store_strerror(const struct store *s, int r, char buf[static STORE_ERRLEN]);
+
+/* Can ADD work here? Creates the directory and checks that files can be created in it.
+ * why as for store_open(). */
+int store_probe(const char *data_dir, const char *network, char *why);
 
 #endif

@@ -45,6 +45,7 @@
 #include "sysctl.h"
 
 #define VLAN_MAX 4094
+#define MTU_MIN 68 /* IPv4's minimum, the kernel's ETH_MIN_MTU */
 #define PORT_UP_TIMEOUT_MS 2550 /* the reference's total wait */
 #define DAD_TIMEOUT_MS 5000
 #define IFACE_BRIDGE 0
@@ -106,6 +107,8 @@ static int parse_trunk(const json_t *conf, struct bridge_conf *c, struct cni_err
 	r = conf_get_array(conf, "vlanTrunk", NULL, &list, err);
 	if (r < 0 || !list)
 		return r;
+	if (json_array_size(list) > VLAN_MAX)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -E2BIG, "\"vlanTrunk\": more than %d entries", VLAN_MAX);
 	json_array_foreach (list, i, o) {
 		int min = 0, max = 0, id = 0, has_min, has_max, has_id;
 
@@ -215,6 +218,9 @@ static int bridge_conf_parse(const struct cni_args *a, bool for_del, struct brid
 	if (!cni_valid_ifname(c->br_name, NULL))
 		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL, "\"bridge\": \"%s\" is not a valid interface name",
 				c->br_name);
+	if (mtu && mtu < MTU_MIN)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL,
+				"\"mtu\" must be 0 (the kernel's default) or %d..65535, not %ld", MTU_MIN, mtu);
 	c->mtu = (unsigned)mtu;
 	c->vlan = (int)vlan;
 	r = parse_trunk(j, c, err);

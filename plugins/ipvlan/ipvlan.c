@@ -87,6 +87,9 @@ static int ipvlan_conf_parse(const struct cni_args *a, struct ipvlan_conf *c, st
 	if (c->mode < 0)
 		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL,
 				"\"mode\": unknown ipvlan mode \"%s\" (expected l2, l3 or l3s)", mode);
+	if (mtu && mtu < 68)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EINVAL,
+				"\"mtu\" must be 0 (the master's) or 68..65535, not %ld", mtu);
 	c->mtu = (unsigned)mtu;
 	r = ipam_type(a, &c->ipam_type, err);
 	if (r < 0)

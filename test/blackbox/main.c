@@ -9,7 +9,12 @@
  *                   (ipvlan, dummy, bridge VLAN filtering); test/vm/lane.sh runs it inside
  *                   QEMU. The lane first proves the kernel has those features and fails
  *                   (exit 2) when it does not, and a VM suite that is missing or whose
- *                   plugin is not built is a failure too: this lane never passes empty. */
+ *                   plugin is not built is a failure too: this lane never passes empty.
+ *                   Its crash suite kills ipvlan.
+ *   soak            crash injection and storms on this machine (bridge, host-local, the
+ *                   Go host-local): long-running, sized by CNI_CRASH_KILLS and
+ *                   CNI_STORM_*; the robust stage of scripts/test.sh runs it short,
+ *                   `make soak` long. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +23,14 @@
 
 #include "testns.h"
 
-#define HOST_SUITES(X) X(errors) X(loopback) X(hostlocal) X(bridge) X(netfilter)
-#define VM_SUITES(X) X(ipvlan) X(vlan)
+#define HOST_SUITES(X) X(errors) X(loopback) X(hostlocal) X(bridge) X(netfilter) X(hostile)
+#define VM_SUITES(X) X(ipvlan) X(vlan) X(crash)
+#define SOAK_SUITES(X) X(crash) X(storm)
 
 #define DECLARE(name) extern Suite *name##_suite(void) __attribute__((weak));
 HOST_SUITES(DECLARE)
 VM_SUITES(DECLARE)
+SOAK_SUITES(DECLARE)
 
 /* Probe links; each name is at most 15 characters. */
 #define PROBE_DUMMY "cniprobe-dummy"
@@ -87,7 +94,7 @@ int main(void)
 {
 	const char *bin = getenv("CNI_TEST_BIN");
 	const char *lane = getenv("CNI_TEST_LANE");
-	bool vm, missing = false;
+	bool vm, soak, missing = false;
 	struct stat st;
 	SRunner *sr;
 	int failed;
@@ -99,11 +106,12 @@ int main(void)
 	}
 	if (!lane || !*lane)
 		lane = "host";
-	if (strcmp(lane, "host") != 0 && strcmp(lane, "vm") != 0) {
-		fprintf(stderr, "blackbox: CNI_TEST_LANE=%s: expected \"host\" or \"vm\"\n", lane);
+	if (strcmp(lane, "host") != 0 && strcmp(lane, "vm") != 0 && strcmp(lane, "soak") != 0) {
+		fprintf(stderr, "blackbox: CNI_TEST_LANE=%s: expected \"host\", \"vm\" or \"soak\"\n", lane);
 		return 2;
 	}
 	vm = strcmp(lane, "vm") == 0;
+	soak = strcmp(lane, "soak") == 0;
 	if (!testns_in_sandbox())
 		return 2;
 	if (vm && !vm_kernel_ok())
@@ -131,6 +139,8 @@ int main(void)
 	} while (0);
 	if (vm) {
 		VM_SUITES(ADD)
+	} else if (soak) {
+		SOAK_SUITES(ADD)
 	} else {
 		HOST_SUITES(ADD)
 	}

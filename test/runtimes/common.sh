@@ -16,7 +16,8 @@
 # Back outside, the lane removes the cgroups the runtime made and the mount
 # points it had to create, and checks that the machine is as it was.
 #
-# Variables: PLUGIN_DIR (absolute), P (name prefix), TMP, TMO.
+# Variables: PLUGIN_DIR (absolute), P (name prefix), TMP, TMO. CNIRT_KEEP_TRACE=FILE
+# appends the trace (one JSON line per plugin call) to FILE before the temp dir goes.
 
 # shellcheck source=test/lib/tap.sh
 . "$HERE/../lib/tap.sh"
@@ -86,6 +87,10 @@ rt_main() {
 	fi
 	if [[ $(rt_etc_state) == "$host_etc" ]]; then ok "$name: /etc/cni/net.d and /etc/containers untouched"; else
 		notok "$name: /etc/cni/net.d and /etc/containers untouched"
+	fi
+	# CNIRT_KEEP_TRACE=FILE: the calls the runtime made, for fuzz corpora (test/fuzz/seed.sh)
+	if [[ -n ${CNIRT_KEEP_TRACE:-} && -s $TMP/trace/trace.jsonl ]]; then
+		cat "$TMP/trace/trace.jsonl" >>"$CNIRT_KEEP_TRACE"
 	fi
 	rm -rf "$TMP"
 	tap_end "$name"

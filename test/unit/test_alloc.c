@@ -251,7 +251,7 @@ START_TEST(test_round_robin_table)
 	for (; s.n < 3 && c->subnets[s.n]; s.n++)
 		r[s.n] = mkrange(c->subnets[s.n], NULL, NULL, NULL);
 	snprintf(net, sizeof(net), "n%d", _i);
-	ck_assert_int_eq(store_open(tmp, net, 1000, &st), 0);
+	ck_assert_int_eq(store_open(tmp, net, 1000, &st, NULL), 0);
 	for (int k = 0; k < 5 && c->taken[k]; k++) {
 		struct ipnet_addr a = ip(c->taken[k]);
 
@@ -270,7 +270,7 @@ static struct store *open_net(const char *net)
 {
 	struct store *st = NULL;
 
-	ck_assert_int_eq(store_open(tmp, net, 1000, &st), 0);
+	ck_assert_int_eq(store_open(tmp, net, 1000, &st, NULL), 0);
 	return st;
 }
 

@@ -681,6 +681,33 @@ END_TEST
 
 #define LOOP(tc, fn, arr) tcase_add_loop_test(tc, fn, 0, (int)(sizeof(arr) / sizeof((arr)[0])))
 
+/* Bytes that are not UTF-8 become U+FFFD, one per byte; valid sequences stay. */
+START_TEST(json_string_not_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"eth0", "eth0"},
+		{"caf\xc3\xa9", "caf\xc3\xa9"},                   /* valid 2 bytes */
+		{"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},         /* valid 4 bytes */
+		{"a\xff" "b", "a\xef\xbf\xbd" "b"},               /* never valid */
+		{"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},         /* overlong '/' */
+		{"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+		{"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > U+10FFFF */
+		{"x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd"},       /* cut short */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = cni_json_string(cases[i].in);
+
+		ck_assert_ptr_nonnull(j);
+		ck_assert_str_eq(json_string_value(j), cases[i].out);
+		json_decref(j);
+	}
+	ck_assert_ptr_null(cni_json_string(NULL));
+}
+END_TEST
+
 Suite *cni_suite(void)
 {
 	Suite *s = suite_create("cni");
@@ -719,6 +746,7 @@ Suite *cni_suite(void)
 	tcase_add_test(tc, drop_ifaces);
 	tcase_add_test(tc, dns_parse);
 	tcase_add_test(tc, dns_parse_invalid);
+	tcase_add_test(tc, json_string_not_utf8);
 	LOOP(tc, parse_malformed, bad_results);
 	suite_add_tcase(s, tc);
 	return s;

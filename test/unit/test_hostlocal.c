@@ -518,7 +518,7 @@ START_TEST(test_ops_rollback)
 	err = (struct cni_error){0};
 	ck_assert_int_eq(run(ops_del, CONF2, "c1", &err), 0);
 	/* someone else holds 2001:db8::2: set 1 fails after set 0 succeeded */
-	ck_assert_int_eq(store_open(tmp, "net", 1000, &st), 0);
+	ck_assert_int_eq(store_open(tmp, "net", 1000, &st, NULL), 0);
 	ck_assert_int_eq(ipnet_addr_parse("2001:db8::2", &v6), 0);
 	ck_assert_int_eq(store_reserve(st, "other", "eth0", &v6, 1), 1);
 	store_close(st);

@@ -118,7 +118,7 @@ static int tmpdir_open(char dir[static 64])
 static void tmpdir_rm(int dfd, const char *dir)
 {
 	static const char *const names[] = {"reg", "fifo", "sock", "dir", "link", "dangling", "loop1", "loop2",
-					    "new", "link2"};
+					    "new", "link2", "hard", "theirs"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		(void)unlinkat(dfd, names[i], strcmp(names[i], "dir") == 0 ? AT_REMOVEDIR : 0);
@@ -172,6 +172,36 @@ START_TEST(open_regular_kinds)
 }
 END_TEST
 
+/* io_open_own: a file of one's own, written in place: a second hard link (writing would
+ * change the other name's file too), someone else's file and any symlink are refused. */
+START_TEST(open_own)
+{
+	char dir[64];
+	int dfd = tmpdir_open(dir), fd = -1;
+
+	ck_assert_int_ge(fd = openat(dfd, "reg", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0);
+	close(fd);
+	ck_assert_int_eq(io_open_own(dfd, "reg", O_WRONLY, 0, &fd), 0);
+	close(fd);
+	ck_assert_int_eq(symlinkat("reg", dfd, "link"), 0);
+	ck_assert_int_eq(io_open_own(dfd, "link", O_WRONLY, 0, &fd), -ELOOP); /* O_NOFOLLOW implied */
+	ck_assert_int_eq(linkat(dfd, "reg", dfd, "hard", 0), 0);
+	ck_assert_int_eq(io_open_own(dfd, "reg", O_WRONLY, 0, &fd), -EMLINK);
+	ck_assert_int_eq(io_open_own(dfd, "hard", O_RDONLY, 0, &fd), -EMLINK);
+	ck_assert_int_eq(mkfifoat(dfd, "fifo", 0600), 0);
+	ck_assert_int_eq(io_open_own(dfd, "fifo", O_WRONLY | O_CREAT, 0600, &fd), -EINVAL); /* never blocks */
+	ck_assert_int_eq(io_open_own(dfd, "new", O_WRONLY | O_CREAT, 0600, &fd), 0);
+	close(fd);
+	if (geteuid() == 0) {
+		ck_assert_int_ge(fd = openat(dfd, "theirs", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), 0);
+		ck_assert_int_eq(fchown(fd, 65534, 65534), 0);
+		close(fd);
+		ck_assert_int_eq(io_open_own(dfd, "theirs", O_WRONLY, 0, &fd), -EPERM);
+	}
+	tmpdir_rm(dfd, dir);
+}
+END_TEST
+
 Suite *io_suite(void)
 {
 	Suite *s = suite_create("io");
@@ -183,6 +213,7 @@ Suite *io_suite(void)
 	tcase_add_loop_test(tc, read_alloc_limits, 0, sizeof(alloc_sizes) / sizeof(alloc_sizes[0]));
 	tcase_add_test(tc, write_to_closed_pipe);
 	tcase_add_test(tc, open_regular_kinds);
+	tcase_add_test(tc, open_own);
 	suite_add_tcase(s, tc);
 	return s;
 }

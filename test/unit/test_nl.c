@@ -957,6 +957,32 @@ START_TEST(netns_handles)
 }
 END_TEST
 
+/* Datagrams are checked before any callback sees them: libmnl's own check takes a length
+ * of 2 GiB or more for a negative number and lets it through. */
+START_TEST(msgs_check)
+{
+	_Alignas(struct nlmsghdr) uint8_t buf[64] = {0};
+	struct nlmsghdr *h = (struct nlmsghdr *)buf, *h2 = (struct nlmsghdr *)(buf + 20);
+
+	h->nlmsg_len = 20;
+	ck_assert_int_eq(nl_msgs_check(buf, 20), 0);
+	ck_assert_int_eq(nl_msgs_check(buf, 24), -EBADMSG); /* 4 bytes of a second header */
+	h->nlmsg_len = 0xffffffffu;
+	ck_assert_int_eq(nl_msgs_check(buf, 64), -EBADMSG);
+	h->nlmsg_len = 0x80000000u;
+	ck_assert_int_eq(nl_msgs_check(buf, 64), -EBADMSG);
+	h->nlmsg_len = 15; /* shorter than a header */
+	ck_assert_int_eq(nl_msgs_check(buf, 64), -EBADMSG);
+	h->nlmsg_len = 17; /* aligned to 20, then a second message of 16 */
+	h2 = (struct nlmsghdr *)(buf + 20);
+	h2->nlmsg_len = 16;
+	ck_assert_int_eq(nl_msgs_check(buf, 36), 0);
+	h2->nlmsg_len = 17; /* past the end */
+	ck_assert_int_eq(nl_msgs_check(buf, 36), -EBADMSG);
+	ck_assert_int_eq(nl_msgs_check(buf, 0), 0);
+}
+END_TEST
+
 Suite *nl_suite(void)
 {
 	Suite *s;
@@ -990,6 +1016,7 @@ Suite *nl_suite(void)
 	tcase_add_test(tc, wait_oper_up);
 	tcase_add_test(tc, wait_oper_up_other_netns);
 	tcase_add_test(tc, netns_handles);
+	tcase_add_test(tc, msgs_check);
 	suite_add_tcase(s, tc);
 	return s;
 }
