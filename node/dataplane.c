@@ -564,8 +564,13 @@ static int read_routes(struct dp *dp, struct have_routes *h)
 {
 	for (int fam = 0; fam < _NODE_FAMILY_MAX; fam++) {
 		struct route_filter f = {.family = node_family_af(fam), .table = -1, .protocol = DP_RTPROT};
-		int r = route_dump(dp->nl, &f, have_push, h);
+		size_t start = h->n;
+		int tries = 0;
+		int r;
 
+		do
+			h->n = start;
+		while (nl_dump_again(r = route_dump(dp->nl, &f, have_push, h), &tries));
 		if (r < 0)
 			return r;
 	}

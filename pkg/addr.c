@@ -100,6 +100,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 
 int addr_list(struct nl *nl, int ifindex, int family, struct addr_entry **ret, size_t *ret_n)
 {
+	int tries = 0;
 	struct list l = {.ifindex = ifindex};
 	struct nl_req req;
 	struct ifaddrmsg *ifa = nl_req_init(&req, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
@@ -107,7 +108,9 @@ int addr_list(struct nl *nl, int ifindex, int family, struct addr_entry **ret, s
 
 	ifa->ifa_family = (unsigned char)family;
 	ifa->ifa_index = (unsigned)ifindex; /* filtered by the kernel under strict checking */
-	r = nl_call(nl, &req, list_cb, &l);
+	do
+		l.n = 0;
+	while (nl_dump_again(r = nl_call(nl, &req, list_cb, &l), &tries));
 	if (r < 0) {
 		free(l.v);
 		return r;

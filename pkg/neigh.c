@@ -79,6 +79,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 
 int neigh_list(struct nl *nl, int family, int ifindex, struct neigh_entry **ret, size_t *ret_n)
 {
+	int tries = 0;
 	struct list l = {.family = family, .ifindex = ifindex};
 	struct nl_req req;
 	struct ndmsg *ndm = nl_req_init(&req, RTM_GETNEIGH, NLM_F_DUMP, sizeof(*ndm));
@@ -90,7 +91,9 @@ int neigh_list(struct nl *nl, int family, int ifindex, struct neigh_entry **ret,
 		ndm->ndm_ifindex = ifindex;
 	else if (ifindex)
 		nl_put_u32(&req, NDA_IFINDEX, (uint32_t)ifindex);
-	r = nl_call(nl, &req, list_cb, &l);
+	do
+		l.n = 0;
+	while (nl_dump_again(r = nl_call(nl, &req, list_cb, &l), &tries));
 	if (r < 0) {
 		free(l.v);
 		return r;

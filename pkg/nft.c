@@ -625,6 +625,7 @@ static int table_exists(struct nft *n, int family, const char *table)
 
 int nft_list_chains(struct nft *n, int family, const char *table, struct nft_chain_info **ret, size_t *ret_n)
 {
+	int tries = 0;
 	struct grow g = {0};
 	struct nl_req req = {0};
 	struct nftnl_chain *c;
@@ -640,7 +641,9 @@ int nft_list_chains(struct nft *n, int family, const char *table, struct nft_cha
 	req.nlh = nftnl_chain_nlmsg_build_hdr(req.buf, NFT_MSG_GETCHAIN, (uint16_t)family, NLM_F_DUMP, 0);
 	nftnl_chain_nlmsg_build_payload(req.nlh, c);
 	nftnl_chain_free(c);
-	rc = nl_call(n->nl, &req, chain_cb, &g);
+	do
+		g.n = 0;
+	while (nl_dump_again(rc = nl_call(n->nl, &req, chain_cb, &g), &tries));
 	if (rc < 0) {
 		free(g.v);
 		return rc;
@@ -653,6 +656,7 @@ int nft_list_chains(struct nft *n, int family, const char *table, struct nft_cha
 int nft_list_rules(struct nft *n, int family, const char *table, const char *chain, struct nft_rule_info **ret,
 		   size_t *ret_n)
 {
+	int tries = 0;
 	struct grow g = {0};
 	struct nl_req req = {0};
 	struct nftnl_rule *r;
@@ -670,7 +674,9 @@ int nft_list_rules(struct nft *n, int family, const char *table, const char *cha
 	req.nlh = nftnl_rule_nlmsg_build_hdr(req.buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, 0);
 	nftnl_rule_nlmsg_build_payload(req.nlh, r);
 	nftnl_rule_free(r);
-	rc = nl_call(n->nl, &req, rule_cb, &g);
+	do
+		g.n = 0;
+	while (nl_dump_again(rc = nl_call(n->nl, &req, rule_cb, &g), &tries));
 	if (rc < 0) {
 		free(g.v);
 		return rc;

@@ -173,6 +173,7 @@ struct call {
 	void *data;
 	int cb_error;
 	bool single; /* a plain GET: the one reply ends the call */
+	bool intr;   /* the kernel flagged the dump inconsistent */
 };
 
 static int extack_attr_cb(const struct nlattr *attr, void *data)
@@ -274,6 +275,39 @@ int nl_msgs_check(const void *buf, size_t len)
 	return 0;
 }
 
+/* A dump that spans several datagrams while objects change (other processes adding
+ * rules, routes or addresses) is flagged NLM_F_DUMP_INTR: what it returned may miss or
+ * repeat objects. libmnl stops at the flag and leaves the rest of the dump on the socket;
+ * we clear it, read the dump to its end so the socket stays in step, and report -EINTR
+ * so that the caller starts over (as nft does). */
+static void dump_intr_take(void *buf, size_t len, bool *intr)
+{
+	int left = (int)len;
+
+	for (struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left))
+		if (h->nlmsg_flags & NLM_F_DUMP_INTR) {
+			h->nlmsg_flags &= (uint16_t)~NLM_F_DUMP_INTR;
+			*intr = true;
+		}
+}
+
+bool nl_dump_again(int r, int *tries)
+{
+	struct timespec pause = {0};
+
+	if (r != -EINTR || ++*tries >= NL_DUMP_TRIES)
+		return false;
+	if (*tries > 4) {
+		long us = 250L * (*tries - 4);
+
+		/* Spread retries of processes started together (a pod storm) apart. */
+		us += (long)((unsigned)getpid() * 2654435761u % 250u);
+		pause.tv_nsec = (us < 5000 ? us : 5000) * 1000;
+		nanosleep(&pause, NULL);
+	}
+	return true;
+}
+
 int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -302,12 +336,13 @@ int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
 			return negerrno();
 		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
 			return -EBADMSG;
+		dump_intr_take(nl->buf, (size_t)n, &c.intr);
 		r = mnl_cb_run2(nl->buf, (size_t)n, nlh->nlmsg_seq, nl->portid, data_cb, &c, ctl,
 				ELEMENTSOF(ctl));
 		if (r < 0)
 			return negerrno();
 	} while (r > 0);
-	return c.cb_error;
+	return c.intr ? -EINTR : c.cb_error;
 }
 
 /* ---- batches ---- */
@@ -437,6 +472,8 @@ static int batch_chunk(struct nl *nl, struct nl_batch *b, size_t from, size_t to
 			continue;
 		if (n < 0)
 			return negerrno();
+		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
+			return -EBADMSG;
 		len = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len))
@@ -492,6 +529,8 @@ int nl_transact(struct nl *nl, void *buf, size_t len)
 			break;
 		if (n < 0)
 			return negerrno();
+		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
+			return -EBADMSG;
 		l = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, l); h = mnl_nlmsg_next(h, &l)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
@@ -547,6 +586,8 @@ int nl_drain(struct nl *nl, nl_msg_cb cb, void *data)
 			break;
 		if (n < 0)
 			return negerrno();
+		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
+			return -EBADMSG;
 		len = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
 			count++;

@@ -57,8 +57,17 @@ void *nl_put_hdr(struct nl_req *req, size_t len);
 typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
 
 /* Send req (NLM_F_ACK added), run cb on every reply until the ack or NLMSG_DONE.
- * Returns the kernel's -errno on NLMSG_ERROR, with the ext-ack text kept in nl. */
+ * Returns the kernel's -errno on NLMSG_ERROR, with the ext-ack text kept in nl, and
+ * -EINTR for a dump the kernel flagged inconsistent (objects changed while it ran): the
+ * callbacks saw every message, but the caller must drop what it collected and dump
+ * again, at most NL_DUMP_TRIES times. */
 int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data);
+/* For the loop around a dump: true when r is -EINTR and another try is allowed (up to
+ * NL_DUMP_TRIES), after a pause that grows with *tries (nothing for the first few, then
+ * up to 5 ms) so that a burst of changes can pass:
+ *	do reset(collected); while (nl_dump_again(r = nl_call(...), &tries)); */
+#define NL_DUMP_TRIES 32
+bool nl_dump_again(int r, int *tries);
 
 /* Batches: many requests sent together, as few sendmsg() calls as the socket buffers
  * allow, without a per-request ack; each chunk ends with an acked no-op, so a kernel

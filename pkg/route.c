@@ -198,10 +198,13 @@ int route_dump(struct nl *nl, const struct route_filter *f, route_dump_cb cb, vo
 
 int route_list_filtered(struct nl *nl, const struct route_filter *f, struct route_spec **ret, size_t *ret_n)
 {
+	int tries = 0;
 	struct grow g = {0};
 	int r;
 
-	r = route_dump(nl, f, append_cb, &g);
+	do
+		g.n = 0;
+	while (nl_dump_again(r = route_dump(nl, f, append_cb, &g), &tries));
 	if (r < 0) {
 		free(g.v);
 		return r;

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 #include "addr.h"
 #include "link.h"
 #include "netns.h"
+#include "nft.h"
 #include "nl.h"
 #include "route.h"
 
@@ -28,6 +30,8 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
 static pid_t runner_pid;
@@ -983,6 +987,118 @@ START_TEST(msgs_check)
 }
 END_TEST
 
+
+/* ---- dumps interrupted by concurrent changes ---- */
+
+enum { DUMP_RULES = 500 }; /* about 3 datagrams of a dump */
+
+/* Another process committing nftables changes (each bumps the ruleset generation),
+ * until killed. */
+static pid_t nft_churn(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct nft *n;
+
+		if (nft_open(&n) < 0)
+			_exit(1);
+		for (;;) {
+			nft_begin(n);
+			nft_add_table(n, NFT_FAMILY_IPV4, "churn");
+			nft_commit(n, NULL);
+			nft_begin(n);
+			nft_del_table(n, NFT_FAMILY_IPV4, "churn");
+			nft_commit(n, NULL);
+			usleep(2000); /* a busy node: about a thousand commits a second */
+		}
+	}
+	return pid;
+}
+
+static int count_rules_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE))
+		++*(size_t *)data;
+	return 0;
+}
+
+/* The rules of table t, by a raw nl_call(). */
+static int dump_rules(struct nl *raw, size_t *count)
+{
+	struct nl_req req;
+	struct nfgenmsg *g = nl_req_init(&req, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE, NLM_F_DUMP, sizeof(*g));
+
+	g->nfgen_family = NFT_FAMILY_IPV4;
+	nl_put_str(&req, NFTA_RULE_TABLE, "t");
+	*count = 0;
+	return nl_call(raw, &req, count_rules_cb, count);
+}
+
+START_TEST(dump_interrupted_restarts)
+{
+	/* A dump spanning many datagrams while the ruleset changes is flagged
+	 * NLM_F_DUMP_INTR: nl_call() reads it to the end (the socket stays in step) and says
+	 * -EINTR; nft_list_rules() dumps again and gets every rule. Found as "cannot remove
+	 * the port mappings: Interrupted system call" with 32 portmap DELs at once. */
+	struct nft *n;
+	struct nft_rule_info *ri;
+	size_t nri, total = 0;
+	int intr = 0, status;
+	pid_t churn;
+
+	ck_assert_int_eq(nft_open(&n), 0);
+	nft_begin(n);
+	ck_assert_int_eq(nft_add_table(n, NFT_FAMILY_IPV4, "t"), 0);
+	ck_assert_int_eq(nft_add_chain(n, NFT_FAMILY_IPV4, "t", "c", NULL), 0);
+	for (int i = 0; i < DUMP_RULES; i++) {
+		char comment[64];
+		struct nftnl_rule *r;
+
+		snprintf(comment, sizeof(comment), "rule %d of the interrupted dump test", i);
+		r = nft_rule_new(NFT_FAMILY_IPV4, "t", "c", comment);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(nft_rule_counter(r), 0);
+		ck_assert_int_eq(nft_add_rule(n, r), 0);
+		if (i % 100 == 99) { /* transactions of a plugin's size */
+			ck_assert_int_eq(nft_commit(n, NULL), 0);
+			nft_begin(n);
+		}
+	}
+	ck_assert_int_eq(nft_commit(n, NULL), 0);
+
+	churn = nft_churn();
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(nft_list_rules(n, NFT_FAMILY_IPV4, "t", "c", &ri, &nri), 0);
+		ck_assert_uint_eq(nri, DUMP_RULES);
+		free(ri);
+	}
+	/* The raw call sees the flag (the churn makes that all but certain) and leaves
+	 * the socket in step: the next dump on it is whole. */
+	for (int i = 0; i < 200 && !intr; i++) {
+		struct nl *raw;
+		int r;
+
+		ck_assert_int_eq(nl_open_proto(NETLINK_NETFILTER, &raw), 0);
+		r = dump_rules(raw, &total);
+		ck_assert_msg(r == 0 || r == -EINTR, "dump: %s", strerror(-r));
+		if (r == -EINTR) {
+			intr = 1;
+			while ((r = dump_rules(raw, &total)) == -EINTR)
+				;
+			ck_assert_int_eq(r, 0);
+			ck_assert_uint_eq(total, DUMP_RULES);
+		}
+		nl_close(raw);
+	}
+	kill(churn, SIGKILL);
+	ck_assert_int_eq(waitpid(churn, &status, 0), churn);
+	ck_assert_msg(intr, "no dump was interrupted: the test proves nothing");
+	nft_close(n);
+}
+END_TEST
+
 Suite *nl_suite(void)
 {
 	Suite *s;
@@ -1017,6 +1133,7 @@ Suite *nl_suite(void)
 	tcase_add_test(tc, wait_oper_up_other_netns);
 	tcase_add_test(tc, netns_handles);
 	tcase_add_test(tc, msgs_check);
+	tcase_add_test(tc, dump_interrupted_restarts);
 	suite_add_tcase(s, tc);
 	return s;
 }
