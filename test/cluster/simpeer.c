@@ -261,11 +261,13 @@ static int probe(int port, int timeout_ms)
 			p.dlen = sizeof(struct sockaddr_in6);
 		} else {
 			fprintf(stderr, "simpeer: bad target %s\n", p.target);
-			return 2;
+			failed = -1;
+			break;
 		}
 		if (n >= 65535) {
 			fprintf(stderr, "simpeer: too many probes\n");
-			return 2;
+			failed = -1;
+			break;
 		}
 		s = sock_for(&socks, &ns, p.ns, p.family);
 		p.udp = s->udp;
@@ -273,8 +275,8 @@ static int probe(int port, int timeout_ms)
 		v = realloc(v, (size_t)(n + 1) * sizeof(*v));
 		v[n++] = p;
 	}
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	for (int i = 0; i < ns; i++) {
+	ep = failed < 0 ? -1 : epoll_create1(EPOLL_CLOEXEC);
+	for (int i = 0; i < ns && ep >= 0; i++) {
 		struct epoll_event e1 = {.events = EPOLLIN, .data.u64 = (uint64_t)i * 2};
 		struct epoll_event e2 = {.events = EPOLLIN, .data.u64 = (uint64_t)i * 2 + 1};
 
@@ -282,7 +284,7 @@ static int probe(int port, int timeout_ms)
 			die("epoll_ctl");
 	}
 	deadline = now_ms() + timeout_ms;
-	for (;;) {
+	for (; ep >= 0;) {
 		struct epoll_event evs[64];
 		int64_t now = now_ms();
 		bool all = true;
@@ -308,7 +310,7 @@ static int probe(int port, int timeout_ms)
 				on_icmp(v, n, s->icmp, s->family);
 		}
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && ep >= 0; i++) {
 		struct probe *p = &v[i];
 		bool src_ok = strcmp(p->expect, "-") == 0 || strcmp(p->expect, p->seen) == 0;
 
@@ -321,7 +323,15 @@ static int probe(int port, int timeout_ms)
 		       p->icmp_ok ? "" : " no-icmp-answer", p->udp_ok && !src_ok ? " udp-seen=" : "",
 		       p->udp_ok && !src_ok ? p->seen : "", p->udp_ok && !src_ok ? " (wrong source)" : "");
 	}
-	return failed ? 1 : 0;
+	for (int i = 0; i < ns; i++) {
+		close(socks[i].udp);
+		close(socks[i].icmp);
+	}
+	if (ep >= 0)
+		close(ep);
+	free(socks);
+	free(v);
+	return failed < 0 ? 2 : failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
