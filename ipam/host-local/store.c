@@ -85,7 +85,7 @@ struct store {
 	bool dirty;  /* the index was changed: stamp at close */
 	bool walked; /* files[] mirrors the directory */
 	struct store_file *files;
-	size_t n_files;
+	size_t n_files, files_cap;
 	char boot[64];
 	struct store_stats stats;
 	char culprit[NAME_MAX + 1]; /* the file the last refusal was about */
@@ -94,7 +94,7 @@ struct store {
 
 struct strv {
 	char **v;
-	size_t n;
+	size_t n, cap;
 };
 
 static void strv_done(struct strv *l)
@@ -107,11 +107,9 @@ static void strv_done(struct strv *l)
 
 static int strv_push(struct strv *l, const char *s)
 {
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
+	/* Grown geometrically: a GC lists every file of a store (tens of thousands). */
+	if (ARRAY_RESERVE(l->v, l->cap, l->n) < 0)
 		return -ENOMEM;
-	l->v = v;
 	l->v[l->n] = strdup(s);
 	if (!l->v[l->n])
 		return -ENOMEM;
@@ -521,18 +519,16 @@ static void files_free(struct store *s)
 	}
 	free(s->files);
 	s->files = NULL;
-	s->n_files = 0;
+	s->n_files = s->files_cap = 0;
 	s->walked = false;
 }
 
 static int files_add(struct store *s, const char *name, const char *content)
 {
-	struct store_file *v = realloc(s->files, (s->n_files + 1) * sizeof(*v));
+	int r = ARRAY_RESERVE(s->files, s->files_cap, s->n_files);
 	struct store_file f = {.name = strdup(name), .content = content ? strdup(content) : NULL};
 
-	if (v)
-		s->files = v;
-	if (!v || !f.name || (content && !f.content)) {
+	if (r < 0 || !f.name || (content && !f.content)) {
 		free(f.name);
 		free(f.content);
 		return -ENOMEM;
