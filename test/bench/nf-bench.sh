@@ -93,6 +93,8 @@ masq_floor() {
 }
 
 # cni_job SIDE OP IDX CMD NETNS CONF OUT PLUGIN CONTAINERID
+# (each side its own container IDs: our DEL also removes the reference's rules of the same
+# network and container, as after a switchover, which would fail the reference's DEL)
 cni_job() {
 	printf '%s\t%s\t%s\t%s\t%s\tCNI_COMMAND=%s CNI_CONTAINERID=%s CNI_NETNS=%s CNI_IFNAME=eth0 CNI_PATH=%s\t%s/%s\n' \
 		"$1" "$2" "$3" "$6" "$7" "$4" "$9" "$5" "${DIR[$1]}" "${DIR[$1]}" "$8"
@@ -120,7 +122,7 @@ phase_bridge() {
 			fi
 			v=${s#*:} s=${s%:*}
 			cni_job "$s" "ADD.$v" "$i" ADD "/run/netns/${v:0:1}${s,,}-$i" "$T/conf/br/$s-$v.json" \
-				"$T/out/br/$s-$v-$i.json" bridge "nfb-$i"
+				"$T/out/br/$s-$v-$i.json" bridge "nfb-${s,,}-$i"
 		done
 	done >"$T/jobs/br-add"
 	run_jobs "$T/jobs/br-add" 1
@@ -136,7 +138,7 @@ phase_bridge() {
 		for s in "${ORDER[@]}"; do
 			v=${s#*:} s=${s%:*}
 			cni_job "$s" "DEL.$v" "$i" DEL "/run/netns/${v:0:1}${s,,}-$i" "$T/conf/br/$s-$v-prev-$i.json" - \
-				bridge "nfb-$i"
+				bridge "nfb-${s,,}-$i"
 		done
 	done >"$T/jobs/br-del"
 	run_jobs "$T/jobs/br-del" 1
@@ -169,7 +171,7 @@ phase_portmap() {
 			for s in "${ORDER[@]}"; do
 				case $s in
 				F) exec_job F "pm$m-ADD" "$i" "$NFT" -f "$T/nft/pm$m/$i.nft" ;;
-				*) cni_job "$s" "pm$m-ADD" "$i" ADD /run/netns/pm-0 "$T/conf/pm$m/$s-$i.json" - portmap "pm$m-$i" ;;
+				*) cni_job "$s" "pm$m-ADD" "$i" ADD /run/netns/pm-0 "$T/conf/pm$m/$s-$i.json" - portmap "pm$m-${s,,}-$i" ;;
 				esac
 			done
 		done >"$T/jobs/pm$m-add"
@@ -179,7 +181,7 @@ phase_portmap() {
 		for ((i = 0; i < PM_N; i++)); do
 			if [ "$i" -lt "$PM_REF" ]; then shuffle A B; else ORDER=(A); fi
 			for s in "${ORDER[@]}"; do
-				cni_job "$s" "pm$m-DEL" "$i" DEL /run/netns/pm-0 "$T/conf/pm$m/$s-$i.json" - portmap "pm$m-$i"
+				cni_job "$s" "pm$m-DEL" "$i" DEL /run/netns/pm-0 "$T/conf/pm$m/$s-$i.json" - portmap "pm$m-${s,,}-$i"
 			done
 		done >"$T/jobs/pm$m-del"
 		run_jobs "$T/jobs/pm$m-del" 1
@@ -264,6 +266,12 @@ report() {
 	echo
 	f=$(awk -F'\t' '$4 != 0' "$T/results.tsv" | grep -c . || true)
 	printf -- '- all invocations exited 0: %s failed of %s timed\n' "$f" "$(grep -c . "$T/results.tsv")"
+	if [ "$f" -gt 0 ]; then
+		awk -F'\t' '$4 != 0 { n[$1 " " $2]++ } END { for (k in n) printf "  - failed: %s: %d\n", k, n[k] }' \
+			"$T/results.tsv"
+		log "failed jobs; the last lines of their stderr:"
+		tail -n 20 "$T/stderr.log" >&2
+	fi
 	printf -- '- rules left after every DEL: bridge %s; portmap chains ours %s/%s, reference %s/%s (1 / 10 mappings)\n' \
 		"$(vf br.left)" "$(vf pm1.A.left)" "$(vf pm10.A.left)" "$(vf pm1.B.left)" "$(vf pm10.B.left)"
 	printf -- '- portmap chains after the ADDs (expected %s and %s): ours %s/%s, reference %s/%s\n' "$PM_N" "$PM_REF" \

@@ -7,7 +7,7 @@
 #          the number of cores) harnesses at once: the test command's fuzz stage. Fails on
 #          any crash, leak, sanitizer report, timeout or violated property.
 #   long   the campaign: FUZZ_RUNS execs each (default 10000000), or FUZZ_TIME seconds
-#          when set; FUZZ_JOBS harnesses at once (default 1). New inputs accumulate in
+#          when set and reached first; FUZZ_JOBS harnesses at once (default 1). New inputs accumulate in
 #          build/fuzz/work/<name>/, logs in build/fuzz/logs/<name>.log; a table of execs,
 #          coverage and corpus sizes is printed at the end (docs/robustness.md keeps it).
 #   merge  adds what the campaign found that covers something new to the committed corpus
@@ -61,11 +61,9 @@ run_one() {
 		;;
 	long)
 		mkdir -p "$work"
-		if [ -n "${FUZZ_TIME:-}" ]; then
-			budget=(-max_total_time="$FUZZ_TIME")
-		else
-			budget=(-runs="${FUZZ_RUNS:-10000000}")
-		fi
+		# FUZZ_RUNS execs; with FUZZ_TIME as well, whichever comes first.
+		budget=(-runs="${FUZZ_RUNS:-10000000}")
+		[ -z "${FUZZ_TIME:-}" ] || budget+=(-max_total_time="$FUZZ_TIME")
 		"$out/fuzz_$n" "${common[@]}" "${budget[@]}" -artifact_prefix="$art" "$work" "$corpus" >"$log" 2>&1 ||
 			rc=$?
 		;;
