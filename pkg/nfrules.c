@@ -56,8 +56,8 @@ static int entry_rules(struct nft *n, const struct nfrules_set *s, struct nft_ru
 
 int nfrules_queue_remove(struct nft *n, const struct nfrules_set *s, const struct nfrules_id *id, bool *ret_found)
 {
-	_cleanup_free_ struct nft_rule_info *rules = NULL;
-	size_t n_rules = 0;
+	_cleanup_free_ uint64_t *handles = NULL;
+	size_t n_handles = 0;
 	int r;
 
 	if (ret_found)
@@ -65,10 +65,12 @@ int nfrules_queue_remove(struct nft *n, const struct nfrules_set *s, const struc
 	r = nft_chain_exists(n, s->family, s->table, id->chain);
 	if (r <= 0)
 		return r;
-	r = entry_rules(n, s, &rules, &n_rules);
-	for (size_t i = 0; r >= 0 && i < n_rules; i++)
-		if (strcmp(rules[i].comment, id->comment) == 0)
-			r = nft_del_rule(n, s->family, s->table, s->entry, rules[i].handle);
+	/* Only the handles of our jumps: the entry chain holds every attachment's. */
+	r = nft_rule_handles(n, s->family, s->table, s->entry, id->comment, &handles, &n_handles);
+	if (r == -ENOENT)
+		r = 0;
+	for (size_t i = 0; r >= 0 && i < n_handles; i++)
+		r = nft_del_rule(n, s->family, s->table, s->entry, handles[i]);
 	if (r >= 0)
 		r = nft_del_chain(n, s->family, s->table, id->chain);
 	if (r >= 0 && ret_found)

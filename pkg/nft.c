@@ -3,6 +3,7 @@
 #include "nft.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
@@ -683,6 +684,83 @@ int nft_list_rules(struct nft *n, int family, const char *table, const char *cha
 	}
 	*ret = g.v;
 	*ret_n = g.n;
+	return 0;
+}
+
+struct handles {
+	const char *comment;
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int handle_comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	char *comment = data;
+
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && nftnl_udata_len(attr) > 0)
+		snprintf(comment, 256, "%.*s", (int)nftnl_udata_len(attr), (const char *)nftnl_udata_get(attr));
+	return 0;
+}
+
+static int handles_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct handles *h = data;
+	const struct nlattr *tb[NFTA_RULE_MAX + 1];
+	char comment[256] = "";
+	const void *ud, *hv;
+	size_t ulen, hlen;
+	uint64_t handle;
+	int r;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+		return 0;
+	r = nl_parse(nlh, sizeof(struct nfgenmsg), tb, NFTA_RULE_MAX);
+	if (r < 0)
+		return r;
+	if (!tb[NFTA_RULE_HANDLE] || !tb[NFTA_RULE_USERDATA])
+		return 0;
+	hv = nl_get_data(tb[NFTA_RULE_HANDLE], &hlen);
+	ud = nl_get_data(tb[NFTA_RULE_USERDATA], &ulen);
+	if (hlen != sizeof(handle) || ulen > UINT32_MAX)
+		return 0;
+	(void)nftnl_udata_parse(ud, (uint32_t)ulen, handle_comment_cb, comment);
+	if (strcmp(comment, h->comment) != 0)
+		return 0;
+	if (ARRAY_RESERVE(h->v, h->cap, h->n) < 0)
+		return -ENOMEM;
+	memcpy(&handle, hv, sizeof(handle));
+	h->v[h->n++] = be64toh(handle);
+	return 0;
+}
+
+int nft_rule_handles(struct nft *n, int family, const char *table, const char *chain, const char *comment,
+		     uint64_t **ret, size_t *ret_n)
+{
+	struct handles h = {.comment = comment};
+	struct nl_req req = {0};
+	struct nftnl_rule *rule;
+	int tries = 0, rc;
+
+	rc = table_exists(n, family, table);
+	if (rc < 0)
+		return rc;
+	rule = nftnl_rule_alloc();
+	if (!rule)
+		return -ENOMEM;
+	nftnl_rule_set_str(rule, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(rule, NFTNL_RULE_CHAIN, chain);
+	req.nlh = nftnl_rule_nlmsg_build_hdr(req.buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, 0);
+	nftnl_rule_nlmsg_build_payload(req.nlh, rule);
+	nftnl_rule_free(rule);
+	do
+		h.n = 0;
+	while (nl_dump_again(rc = nl_call(n->nl, &req, handles_cb, &h), &tries));
+	if (rc < 0) {
+		free(h.v);
+		return rc;
+	}
+	*ret = h.v;
+	*ret_n = h.n;
 	return 0;
 }
 

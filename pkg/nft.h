@@ -111,6 +111,11 @@ int nft_list_chains(struct nft *n, int family, const char *table, struct nft_cha
 int nft_list_rules(struct nft *n, int family, const char *table, const char *chain, struct nft_rule_info **ret,
 		   size_t *ret_n);
 /* 1 when the chain exists, 0 when it (or its table) does not; one lookup, no dump. */
+/* The handles of the rules of family/table/chain whose comment is exactly comment (no
+ * expression is parsed: cheap on a chain of thousands of rules); -ENOENT when the table
+ * does not exist. */
+int nft_rule_handles(struct nft *n, int family, const char *table, const char *chain, const char *comment,
+		     uint64_t **ret, size_t *ret_n);
 int nft_chain_exists(struct nft *n, int family, const char *table, const char *chain);
 /* The canonical text of a rule built here, as nft_list_rules() gives it for the same rule. */
 int nft_rule_text(struct nftnl_rule *r, char *buf, size_t size);

@@ -1068,6 +1068,24 @@ START_TEST(dump_interrupted_restarts)
 	}
 	ck_assert_int_eq(nft_commit(n, NULL), 0);
 
+	/* nft_rule_handles() finds a rule by its comment without parsing expressions, the
+	 * same handle nft_list_rules() reports; an unknown comment has none. */
+	{
+		_cleanup_free_ uint64_t *h = NULL;
+		size_t nh = 0;
+
+		ck_assert_int_eq(nft_list_rules(n, NFT_FAMILY_IPV4, "t", "c", &ri, &nri), 0);
+		ck_assert_int_eq(nft_rule_handles(n, NFT_FAMILY_IPV4, "t", "c", "rule 7 of the interrupted dump test", &h,
+						  &nh), 0);
+		ck_assert_uint_eq(nh, 1);
+		ck_assert_uint_eq(h[0], ri[7].handle);
+		free(h);
+		h = NULL;
+		ck_assert_int_eq(nft_rule_handles(n, NFT_FAMILY_IPV4, "t", "c", "rule 7 of the", &h, &nh), 0);
+		ck_assert_uint_eq(nh, 0);
+		ck_assert_int_eq(nft_rule_handles(n, NFT_FAMILY_IPV4, "nope", "c", "x", &h, &nh), -ENOENT);
+		free(ri);
+	}
 	churn = nft_churn();
 	for (int i = 0; i < 200; i++) {
 		ck_assert_int_eq(nft_list_rules(n, NFT_FAMILY_IPV4, "t", "c", &ri, &nri), 0);
