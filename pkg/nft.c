@@ -654,14 +654,14 @@ int nft_list_chains(struct nft *n, int family, const char *table, struct nft_cha
 	return 0;
 }
 
-int nft_list_rules(struct nft *n, int family, const char *table, const char *chain, struct nft_rule_info **ret,
-		   size_t *ret_n)
+/* Dump the rules of table (of one chain when chain is set) through cb; *count (the
+ * number of records cb collected) is reset whenever the dump must start over. */
+static int dump_rules(struct nft *n, int family, const char *table, const char *chain, nl_msg_cb cb, void *data,
+		      size_t *count)
 {
-	int tries = 0;
-	struct grow g = {0};
 	struct nl_req req = {0};
 	struct nftnl_rule *r;
-	int rc;
+	int tries = 0, rc;
 
 	rc = table_exists(n, family, table);
 	if (rc < 0)
@@ -676,8 +676,17 @@ int nft_list_rules(struct nft *n, int family, const char *table, const char *cha
 	nftnl_rule_nlmsg_build_payload(req.nlh, r);
 	nftnl_rule_free(r);
 	do
-		g.n = 0;
-	while (nl_dump_again(rc = nl_call(n->nl, &req, rule_cb, &g), &tries));
+		*count = 0;
+	while (nl_dump_again(rc = nl_call(n->nl, &req, cb, data), &tries));
+	return rc;
+}
+
+int nft_list_rules(struct nft *n, int family, const char *table, const char *chain, struct nft_rule_info **ret,
+		   size_t *ret_n)
+{
+	struct grow g = {0};
+	int rc = dump_rules(n, family, table, chain, rule_cb, &g, &g.n);
+
 	if (rc < 0) {
 		free(g.v);
 		return rc;
@@ -737,24 +746,8 @@ int nft_rule_handles(struct nft *n, int family, const char *table, const char *c
 		     uint64_t **ret, size_t *ret_n)
 {
 	struct handles h = {.comment = comment};
-	struct nl_req req = {0};
-	struct nftnl_rule *rule;
-	int tries = 0, rc;
+	int rc = dump_rules(n, family, table, chain, handles_cb, &h, &h.n);
 
-	rc = table_exists(n, family, table);
-	if (rc < 0)
-		return rc;
-	rule = nftnl_rule_alloc();
-	if (!rule)
-		return -ENOMEM;
-	nftnl_rule_set_str(rule, NFTNL_RULE_TABLE, table);
-	nftnl_rule_set_str(rule, NFTNL_RULE_CHAIN, chain);
-	req.nlh = nftnl_rule_nlmsg_build_hdr(req.buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, 0);
-	nftnl_rule_nlmsg_build_payload(req.nlh, rule);
-	nftnl_rule_free(rule);
-	do
-		h.n = 0;
-	while (nl_dump_again(rc = nl_call(n->nl, &req, handles_cb, &h), &tries));
 	if (rc < 0) {
 		free(h.v);
 		return rc;

@@ -275,6 +275,22 @@ int nl_msgs_check(const void *buf, size_t len)
 	return 0;
 }
 
+/* One datagram into nl->buf (flags: 0 or MSG_DONTWAIT), retried when a signal interrupts
+ * it, checked before anyone parses it: its length, or -errno (-EAGAIN: nothing queued;
+ * -ENOBUFS: notifications were lost; -EBADMSG: a malformed datagram). */
+static ssize_t recv_checked(struct nl *nl, int flags)
+{
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), flags);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negerrno();
+		return nl_msgs_check(nl->buf, (size_t)n) < 0 ? -EBADMSG : n;
+	}
+}
+
 /* A dump that spans several datagrams while objects change (other processes adding
  * rules, routes or addresses) is flagged NLM_F_DUMP_INTR: what it returned may miss or
  * repeat objects. libmnl stops at the flag and leaves the rest of the dump on the socket;
@@ -330,12 +346,11 @@ int nl_call(struct nl *nl, struct nl_req *req, nl_msg_cb cb, void *data)
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return negerrno();
 	do {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		/* A signal must not end the call: -EINTR means an interrupted dump. */
+		ssize_t n = recv_checked(nl, 0);
 
 		if (n < 0)
-			return negerrno();
-		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
-			return -EBADMSG;
+			return (int)n;
 		dump_intr_take(nl->buf, (size_t)n, &c.intr);
 		r = mnl_cb_run2(nl->buf, (size_t)n, nlh->nlmsg_seq, nl->portid, data_cb, &c, ctl,
 				ELEMENTSOF(ctl));
@@ -465,15 +480,11 @@ static int batch_chunk(struct nl *nl, struct nl_batch *b, size_t from, size_t to
 	if (sendmsg(mnl_socket_get_fd(nl->sock), &mh, 0) < 0)
 		return negerrno();
 	while (!br->done) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		ssize_t n = recv_checked(nl, 0);
 		int len;
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return negerrno();
-		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
-			return -EBADMSG;
+			return (int)n;
 		len = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len))
@@ -520,17 +531,13 @@ int nl_transact(struct nl *nl, void *buf, size_t len)
 	/* The kernel handles the whole batch inside sendmsg(): every answer is queued by
 	 * now. An error aborts the batch and comes with its own message. */
 	while (answered < expected) {
-		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+		ssize_t n = recv_checked(nl, MSG_DONTWAIT);
 		int l;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n == -EAGAIN)
 			break;
 		if (n < 0)
-			return negerrno();
-		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
-			return -EBADMSG;
+			return (int)n;
 		l = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, l); h = mnl_nlmsg_next(h, &l)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
@@ -573,21 +580,17 @@ int nl_drain(struct nl *nl, nl_msg_cb cb, void *data)
 	int count = 0;
 
 	for (;;) {
-		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+		ssize_t n = recv_checked(nl, MSG_DONTWAIT);
 		int len;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ENOBUFS) {
+		if (n == -ENOBUFS) {
 			lost = true;
 			continue;
 		}
-		if (n < 0 && errno == EAGAIN)
+		if (n == -EAGAIN)
 			break;
 		if (n < 0)
-			return negerrno();
-		if (nl_msgs_check(nl->buf, (size_t)n) < 0)
-			return -EBADMSG;
+			return (int)n;
 		len = (int)n;
 		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
 			count++;

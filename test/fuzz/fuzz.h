@@ -57,4 +57,51 @@ static inline size_t fuzz_split(char *s, const char *sep, char **parts, size_t m
 	return n;
 }
 
+/* How many bytes the next read of a stream takes, so that a harness can cut its input
+ * into reads from a seed (0: one read of everything); *x is the generator's state,
+ * start it at fuzz_cut_init(seed). */
+static inline unsigned fuzz_cut_init(unsigned seed)
+{
+	return seed * 2654435761u + 1;
+}
+
+static inline size_t fuzz_cut(unsigned *x, unsigned seed, size_t left)
+{
+	size_t k;
+
+	if (!seed)
+		return left;
+	*x = *x * 1103515245u + 12345u;
+	k = 1 + (*x >> 16) % (seed % 31 + 1);
+	return k < left ? k : left;
+}
+
+#ifdef FUZZ_NETLINK
+#include <libmnl/libmnl.h>
+
+#include "nl.h"
+
+/* Each netlink message of the input, as nl_call() and nl_wait() let datagrams through
+ * (nl_msgs_check), in a heap buffer of exactly its length, to one(). */
+static inline void fuzz_each_nlmsg(const uint8_t *data, size_t size, void (*one)(const struct nlmsghdr *))
+{
+	int len = (int)(size > 65536 ? 65536 : size);
+	const struct nlmsghdr *h;
+	static _Alignas(struct nlmsghdr) uint8_t aligned[65536];
+
+	if (nl_msgs_check(data, (size_t)len) < 0)
+		return;
+	memcpy(aligned, data, (size_t)len);
+	for (h = (const void *)aligned; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+		struct nlmsghdr *copy = malloc(h->nlmsg_len);
+
+		if (!copy)
+			abort();
+		memcpy(copy, h, h->nlmsg_len);
+		one(copy);
+		free(copy);
+	}
+}
+#endif
+
 #endif

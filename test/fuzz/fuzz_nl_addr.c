@@ -3,6 +3,7 @@
  * buffer of exactly its length.
  * Properties: a parsed address, encoded again with addr.c's own request builder, parses to
  * the same address, prefix, flags and scope. */
+#define FUZZ_NETLINK
 #include "fuzz.h"
 
 #include <libmnl/libmnl.h>
@@ -38,19 +39,6 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int len = (int)(size > 65536 ? 65536 : size);
-	const struct nlmsghdr *h;
-	_Alignas(struct nlmsghdr) uint8_t aligned[65536];
-
-	if (nl_msgs_check(data, (size_t)len) < 0)
-		return 0;
-	memcpy(aligned, data, (size_t)len);
-	for (h = (const void *)aligned; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-		struct nlmsghdr *copy = malloc(h->nlmsg_len);
-
-		memcpy(copy, h, h->nlmsg_len);
-		one(copy);
-		free(copy);
-	}
+	fuzz_each_nlmsg(data, size, one);
 	return 0;
 }

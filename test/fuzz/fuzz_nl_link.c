@@ -5,6 +5,7 @@
  * Properties: a parsed link, encoded again with our own request builder (pkg/nl.c) as the
  * kernel would send it, parses to the same link_info; a name or kind is always a
  * NUL-terminated string that fits. */
+#define FUZZ_NETLINK
 #include "fuzz.h"
 
 #include <libmnl/libmnl.h>
@@ -80,20 +81,6 @@ oper:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int len = (int)(size > 65536 ? 65536 : size);
-	const struct nlmsghdr *h = (const void *)data;
-	_Alignas(struct nlmsghdr) uint8_t aligned[65536];
-
-	/* What nl_call() and nl_wait() let through to the callbacks. */
-	if (nl_msgs_check(data, (size_t)len) < 0)
-		return 0;
-	memcpy(aligned, data, (size_t)len);
-	for (h = (const void *)aligned; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-		struct nlmsghdr *copy = malloc(h->nlmsg_len);
-
-		memcpy(copy, h, h->nlmsg_len);
-		one(copy);
-		free(copy);
-	}
+	fuzz_each_nlmsg(data, size, one);
 	return 0;
 }

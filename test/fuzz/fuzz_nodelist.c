@@ -47,19 +47,13 @@ static void scan(const char *p, size_t n, unsigned seed, struct run *out)
 {
 	struct nodelist_scan s;
 	size_t off = 0;
-	unsigned x = seed * 2654435761u + 1;
+	unsigned x = fuzz_cut_init(seed);
 
 	*out = (struct run){.items = json_array()};
 	nodelist_scan_init(&s, collect, out);
 	while (off < n && out->rc >= 0) {
-		size_t k = n - off;
+		size_t k = fuzz_cut(&x, seed, n - off);
 
-		if (seed) {
-			x = x * 1103515245u + 12345u;
-			k = 1 + (x >> 16) % (seed % 31 + 1);
-			if (k > n - off)
-				k = n - off;
-		}
 		out->rc = nodelist_scan_feed(&s, p + off, k);
 		off += k;
 	}
