@@ -167,7 +167,8 @@ int nft_del_chain(struct nft *n, int family, const char *table, const char *chai
 	return chain_msg(n, family, table, chain, NULL, NFT_MSG_DELCHAIN, 0);
 }
 
-int nft_flush_chain(struct nft *n, int family, const char *table, const char *chain)
+/* A DELRULE of one rule (by handle), or with no handle, of every rule of the chain. */
+static int del_rule_msg(struct nft *n, int family, const char *table, const char *chain, const uint64_t *handle)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
@@ -178,13 +179,19 @@ int nft_flush_chain(struct nft *n, int family, const char *table, const char *ch
 			nftnl_rule_free(r);
 		return -ENOMEM;
 	}
-	/* A DELRULE with a chain and no handle empties the chain. */
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	if (handle)
+		nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, *handle);
 	nlh = nftnl_rule_nlmsg_build_hdr(p, NFT_MSG_DELRULE, (uint16_t)family, NLM_F_ACK, 0);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	return push(n, nlh, true);
+}
+
+int nft_flush_chain(struct nft *n, int family, const char *table, const char *chain)
+{
+	return del_rule_msg(n, family, table, chain, NULL);
 }
 
 int nft_add_rule(struct nft *n, struct nftnl_rule *r)
@@ -208,22 +215,7 @@ int nft_add_rule(struct nft *n, struct nftnl_rule *r)
 
 int nft_del_rule(struct nft *n, int family, const char *table, const char *chain, uint64_t handle)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
-	char *p = change_slot(n);
-
-	if (!r || !p) {
-		if (r)
-			nftnl_rule_free(r);
-		return -ENOMEM;
-	}
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
-	nlh = nftnl_rule_nlmsg_build_hdr(p, NFT_MSG_DELRULE, (uint16_t)family, NLM_F_ACK, 0);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	return push(n, nlh, true);
+	return del_rule_msg(n, family, table, chain, &handle);
 }
 
 int nft_commit(struct nft *n, size_t *ret_msgs)
