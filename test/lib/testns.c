@@ -584,7 +584,7 @@ static int memfd_with(const char *data)
 	return fd;
 }
 
-static char *read_back(int fd, size_t *ret_len)
+char *testns_read_back(int fd, size_t *ret_len)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -698,8 +698,8 @@ void plugin_exec_parallel(const char *bin, const char *cmd, const char *conf_jso
 	for (size_t i = 0; i < n; i++) {
 		struct plugin_run *r = &jobs[i].r;
 
-		r->out = read_back(jobs[i].fd[1], &r->out_len);
-		r->err = read_back(jobs[i].fd[2], &r->err_len);
+		r->out = testns_read_back(jobs[i].fd[1], &r->out_len);
+		r->err = testns_read_back(jobs[i].fd[2], &r->err_len);
 		for (int f = 0; f < 3; f++)
 			close(jobs[i].fd[f]);
 		for (size_t m = 0; m < sizeof(sanitizer_markers) / sizeof(sanitizer_markers[0]); m++)

@@ -117,6 +117,9 @@ json_t *jload(const char *text);
 /* Compact, key-sorted text of j for messages; a static buffer, valid until the next call. */
 const char *jdump(const json_t *j);
 
+/* Everything written to the temp file fd (rewound first), NUL-terminated; free it. */
+char *testns_read_back(int fd, size_t *ret_len);
+
 /* ---- assertions (each a macro, so failures point at the test's line) ---- */
 
 /* Each check_* returns true when fine, else false with a message (including the plugin's

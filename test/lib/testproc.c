@@ -56,31 +56,6 @@ static int memfd_with(const char *data)
 	return fd;
 }
 
-static char *read_back(int fd, size_t *ret_len)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	(void)lseek(fd, 0, SEEK_SET);
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *g = realloc(buf, cap = cap ? cap * 2 : 4096);
-
-			ck_assert_ptr_nonnull(g);
-			buf = g;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_len = len;
-	return buf;
-}
-
 /* Put "key=value" (value NULL: leave the variable out) in place of an older entry. */
 static void env_put(char **env, size_t *n, char *entry)
 {
@@ -196,8 +171,8 @@ static int wait_until(struct plugin_proc *p, int64_t deadline_ns, int *ret_statu
 void plugin_collect(struct plugin_proc *p, int status, struct plugin_run *r)
 {
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	r->out = read_back(p->fd[1], &r->out_len);
-	r->err = read_back(p->fd[2], &r->err_len);
+	r->out = testns_read_back(p->fd[1], &r->out_len);
+	r->err = testns_read_back(p->fd[2], &r->err_len);
 	for (int f = 0; f < 3; f++)
 		close(p->fd[f]);
 	p->pid = -1; /* maxrss_kb stays */
