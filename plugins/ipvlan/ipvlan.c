@@ -171,35 +171,31 @@ static int find_master(struct ctx *x, struct cni_error *err)
 	return 0;
 }
 
-/* Created in the container under a temporary name (from the host socket with
- * IFLA_NET_NS_FD, or in place when the master lives there), then renamed. */
+/* Created in the container under its final name (from the host socket with
+ * IFLA_NET_NS_FD, or in place when the master lives there): the kernel names it in the
+ * container's namespace, so there is no rename, and a plugin killed at any moment leaves
+ * either no link or the one DEL removes by name. */
 static int create_link(struct ctx *x, struct cni_error *err)
 {
 	struct link_ipvlan_opts o = {.parent = x->master.ifindex, .mode = x->c.mode, .mtu = x->c.mtu};
 	struct nl *creator = x->c.link_in_container ? x->cont : x->host;
-	char tmp[IFNAMSIZ];
-	int r = -EEXIST;
+	int r;
 
-	o.name = tmp;
+	o.name = x->a->ifname;
 	o.ns_fd = x->c.link_in_container ? -1 : x->a->netns_fd;
-	for (int tries = 0; tries < 10 && r == -EEXIST; tries++) {
-		r = link_random_name("ipvl", tmp);
-		if (r >= 0)
-			r = link_create_ipvlan(creator, &o);
-	}
+	r = link_create_ipvlan(creator, &o);
+	if (r == -EEXIST)
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, -EEXIST, "interface \"%s\" already exists in %s", x->a->ifname,
+				x->a->netns);
 	if (r < 0)
 		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(creator),
 				       "failed to create ipvlan on master \"%s\"", x->master.name);
 	x->have_link = true;
-	r = link_get_by_name(x->cont, tmp, &x->link);
-	if (r >= 0)
-		r = link_set_name(x->cont, x->link.ifindex, x->a->ifname);
-	if (r >= 0)
-		r = link_get_by_index(x->cont, x->link.ifindex, &x->link);
-	if (r < 0 && x->link.ifindex <= 0)
-		(void)link_del_by_name(x->cont, tmp); /* the undo path knows no index for it */
+	r = link_get_by_name(x->cont, x->a->ifname, &x->link);
 	if (r < 0)
-		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->cont), "failed to rename ipvlan to \"%s\"",
+		(void)link_del_by_name(x->cont, x->a->ifname); /* the undo path knows no index for it */
+	if (r < 0)
+		return cni_fail_kernel(err, CNI_ERR_INTERNAL, r, nl_extack(x->cont), "failed to find the new ipvlan \"%s\"",
 				       x->a->ifname);
 	return 0;
 }
