@@ -13,8 +13,8 @@
  * The host cannot reach its own ipvlan children through the master: that is how ipvlan
  * works, not a bug.
  *
- * ADD: master and name checks, the link created directly in the container under a
- * temporary name and renamed there, IPAM, addresses and routes. Any failure removes the
+ * ADD: master and name checks, the link created directly in the container under its
+ * final name, IPAM, addresses and routes. Any failure removes the
  * link and the reservation. DEL: IPAM, then the link if the namespace still exists.
  * CHECK: master, link kind and mode, prevResult's IPs and routes. STATUS, GC: to IPAM.
  */
