@@ -24,6 +24,20 @@ struct nftnl_rule *nfrules_jump_new(const struct nfrules_set *s, const struct nf
 	return nft_rule_new(s->family, s->table, s->entry, id->comment);
 }
 
+int nfrules_queue_jump_addr(struct nft *n, const struct nfrules_set *s, const struct nfrules_id *id, bool dst,
+			    const struct ipnet *addr)
+{
+	struct nftnl_rule *j = nfrules_jump_new(s, id);
+	int r = j ? nft_rule_match_addr(j, dst, addr, false) : -ENOMEM;
+
+	if (r >= 0)
+		r = nft_rule_verdict(j, NFT_V_JUMP, id->chain);
+	if (r >= 0)
+		return nft_add_rule(n, j);
+	nft_rule_free(j);
+	return r;
+}
+
 /* "cni-c <network> <hash> ..." → whether it is network's, and its hash. */
 static bool parse_comment(const char *c, const char *network, char hash[static 17])
 {

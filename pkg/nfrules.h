@@ -36,6 +36,9 @@ void nfrules_id(const struct nfrules_set *s, const char *network, const char *ci
 /* A jump rule from the entry chain to the attachment's chain, with its comment; the
  * caller adds its matches and then nft_rule_verdict(r, NFT_V_JUMP, id->chain). */
 struct nftnl_rule *nfrules_jump_new(const struct nfrules_set *s, const struct nfrules_id *id);
+/* Queue that jump for packets whose source (dst: destination) address is addr. */
+int nfrules_queue_jump_addr(struct nft *n, const struct nfrules_set *s, const struct nfrules_id *id, bool dst,
+			    const struct ipnet *addr);
 
 /* Queue the removal of everything of the attachment; *ret_found (may be NULL) says
  * whether there was anything. -ENOENT never: a missing table is nothing to remove. */

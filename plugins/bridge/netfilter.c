@@ -114,19 +114,12 @@ static int masq_add(struct nft *n, const struct cni_args *a, const struct nfrule
 	if (r >= 0)
 		r = masq_chain_rules(n, s, &id, res, NULL, NULL);
 	for (size_t i = 0; r >= 0 && i < res->n_ips; i++) {
-		struct nftnl_rule *j;
 		struct ipnet host;
 
 		if (res->ips[i].address.ip.family != af_of(s))
 			continue;
 		host = (struct ipnet){.ip = res->ips[i].address.ip, .prefix = ipnet_bits(af_of(s))};
-		j = nfrules_jump_new(s, &id);
-		r = j ? nft_rule_match_addr(j, false, &host, false) : -ENOMEM;
-		if (r >= 0)
-			r = nft_rule_verdict(j, NFT_V_JUMP, id.chain);
-		if (r >= 0)
-			r = nft_add_rule(n, TAKE_PTR(j));
-		nft_rule_free(j);
+		r = nfrules_queue_jump_addr(n, s, &id, false, &host);
 	}
 	return r;
 }

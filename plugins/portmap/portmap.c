@@ -457,15 +457,9 @@ static int add_family(struct nft *n, const struct cni_args *a, const struct port
 	for (int k = 0; r >= 0 && k < snat_rules(c, fi); k++)
 		r = nft_add_rule(n, snat_rule(c, &sid, fi, k, pod));
 	if (r >= 0) {
-		struct nftnl_rule *j = nfrules_jump_new(&snat_sets[fi], &sid);
 		struct ipnet dst = {.ip = *pod, .prefix = ipnet_bits(af_of(fi))};
 
-		r = j ? nft_rule_match_addr(j, true, &dst, false) : -ENOMEM;
-		if (r >= 0)
-			r = nft_rule_verdict(j, NFT_V_JUMP, sid.chain);
-		if (r >= 0)
-			r = nft_add_rule(n, TAKE_PTR(j));
-		nft_rule_free(j);
+		r = nfrules_queue_jump_addr(n, &snat_sets[fi], &sid, true, &dst);
 	}
 	return r;
 }
